@@ -213,7 +213,7 @@ class Container:
         if not size:
             return None
         out = bytearray(size)
-        self._call(lib.pzp_container_read_metadata, "read metadata of", as_buffer(out)[0], size)
+        self._call("read metadata of", lambda c: lib.pzp_container_read_metadata(c, as_buffer(out)[0], size))
         return bytes(out)
 
     @property
@@ -227,13 +227,14 @@ class Container:
         if not size:
             return (None, None)
         out = bytearray(size)
-        self._call(lib.pzp_container_read_audio, "read audio of", as_buffer(out)[0], size)
+        self._call("read audio of", lambda c: lib.pzp_container_read_audio(c, as_buffer(out)[0], size))
         return (bytes(out), audio_name(self._info.audio_format))
 
-    def _call(self, func, operation: str, *args):
+    def _call(self, operation: str, call):
+        """call(native container) with the container kept open during the call."""
         ptr = self._handle.acquire()
         try:
-            return func(ptr, *args)
+            return call(ptr)
         except _errors.PZPError as e:
             raise _errors.name_file(e, operation, self._path) from None
         finally:
@@ -261,7 +262,7 @@ class Container:
         info = self._infos.get(i)
         if info is None:
             info = ImageInfo()
-            self._call(lib.pzp_container_frame_info, "inspect", None, i, byref(info))
+            self._call("inspect", lambda c: lib.pzp_container_frame_info(None, c, i, byref(info)))
             self._infos[i] = info
         entry = self._entries[i]
         result = info_dict(info)
@@ -458,7 +459,7 @@ class ContainerWriter:
         if not isinstance(delay_ms, int) or not 0 <= delay_ms <= 0xFFFFFFFF:
             msg = f"delay_ms must be an int from 0 to 2**32-1, not {delay_ms!r}"
             raise ValueError(msg)
-        params = make_params(w, h, bpp, c, self._configuration, self._level, self._groups, self._allow_large)
+        params = make_params(w, h, bpp, c, self._configuration, self._level, self._groups, self._allow_large, pixels)
         ptr, size = pointer(pixels)
         self._call(lib.pzp_writer_add_frame, byref(params), ptr, size, delay_ms)
 
