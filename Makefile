@@ -75,6 +75,8 @@ $(PY): | system-deps
 $(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | $(PY)
 	$(PY) -m pip install -q scikit-build-core cmake ninja
 	$(PY) -m pip install -q --no-build-isolation -e ".[test]"
+	@# torch for the DataLoader test: a CPU build that lies on this machine's disk; optional
+	$(PY) -m pip install -q "torch==2.13.0" || echo "torch not installable: the DataLoader test is skipped"
 	@touch $@
 
 venv: $(VENV)/.installed
