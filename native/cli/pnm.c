@@ -66,7 +66,8 @@ int pnm_data_size(uint32_t width, uint32_t height, uint32_t channels, uint32_t b
         return fail(err, PNM_E_TOO_LARGE, "%ux%ux%u samples of %u bits: over the %llu-byte limit", width, height,
                     channels, bpp, (unsigned long long)PNM_MAX_DATA_BYTES);
     uint64_t bytes = pixels * per_pixel;
-    if (bytes > (uint64_t)SIZE_MAX) return fail(err, PNM_E_TOO_LARGE, "%llu bytes of pixels", (unsigned long long)bytes);
+    if (bytes > (uint64_t)SIZE_MAX)
+        return fail(err, PNM_E_TOO_LARGE, "%llu bytes of pixels", (unsigned long long)bytes);
     *size = bytes;
     return PNM_OK;
 }
@@ -138,7 +139,7 @@ static int next(reader *r) {
 /* The error for a header that ended early (or the error that ended it). */
 static int header_end(reader *r, const char *what) {
     if (r->rc) return r->rc;
-    return r->rc = fail(r->err, PNM_E_TRUNCATED, "the header ends before the %s", what);
+    return r->rc = fail(r->err, PNM_E_TRUNCATED, "truncated: the header ends before the %s", what);
 }
 
 static const char *show_char(int c, char buf[8]) {
@@ -169,7 +170,8 @@ static int read_number(reader *r, const char *what, uint32_t *out) {
     skip_space(r);
     int c = peek(r);
     if (c < 0) return header_end(r, what);
-    if (!is_digit(c)) return r->rc = fail(r->err, PNM_E_BAD_HEADER, "expected the %s, found %s", what, show_char(c, shown));
+    if (!is_digit(c))
+        return r->rc = fail(r->err, PNM_E_BAD_HEADER, "expected the %s, found %s", what, show_char(c, shown));
     uint64_t v = 0;
     while ((c = peek(r)) >= 0 && is_digit(c)) {
         v = v * 10 + (uint64_t)(c - '0');
@@ -252,8 +254,9 @@ static int parse_pam_header(reader *r, pnm_image *img) {
         }
         if (strcmp(line, "TUPLTYPE") == 0) {
             /* Several TUPLTYPE lines are joined with spaces (netpbm). */
-            for (const char *s = tlen ? " " : ""; *s && tlen + 1 < sizeof img->tupltype; s++) img->tupltype[tlen++] = *s;
-            for (const char *s = value; *s && tlen + 1 < sizeof img->tupltype; s++) img->tupltype[tlen++] = *s;
+            const size_t cap = sizeof img->tupltype;
+            for (const char *s = tlen ? " " : ""; *s && tlen + 1 < cap; s++) img->tupltype[tlen++] = *s;
+            for (const char *s = value; *s && tlen + 1 < cap; s++) img->tupltype[tlen++] = *s;
             img->tupltype[tlen] = '\0';
             continue;
         }
@@ -280,6 +283,12 @@ static int parse_pam_header(reader *r, pnm_image *img) {
     return PNM_OK;
 }
 
+/* The error for a file that gave fewer pixel bytes than declared. */
+static int short_read(reader *r) {
+    if (ferror(r->f)) return io_fail(r->err, "cannot read");
+    return fail(r->err, PNM_E_TRUNCATED, "truncated: the file ends inside the pixel data");
+}
+
 /* Reads the whole image from r into *img. */
 static int read_image(reader *r, pnm_image *img) {
     memset(img, 0, sizeof *img);
@@ -292,7 +301,7 @@ static int read_image(reader *r, pnm_image *img) {
     if (m1 != '5' && m1 != '6' && m1 != '7') return fail(r->err, PNM_E_NOT_PNM, "not a PNM file");
     int c = peek(r);
     if (r->rc) return r->rc;
-    if (c < 0) return fail(r->err, PNM_E_TRUNCATED, "the header ends after the magic");
+    if (c < 0) return fail(r->err, PNM_E_TRUNCATED, "truncated: the header ends after the magic");
     if (!is_space(c) && !(c == '#' && m1 != '7')) return fail(r->err, PNM_E_NOT_PNM, "not a PNM file");
     int rc = m1 == '7' ? parse_pam_header(r, img) : parse_pnm_header(r, m1, img);
     if (rc) return rc;
@@ -305,8 +314,9 @@ static int read_image(reader *r, pnm_image *img) {
     rc = pnm_data_size(img->width, img->height, img->channels, img->bpp, &bytes, r->err);
     if (rc) return rc == PNM_E_INVALID_ARGUMENT ? PNM_E_BAD_HEADER : rc;
     if (r->size_known && r->size - r->pos < bytes)
-        return fail(r->err, PNM_E_TRUNCATED, "%ux%ux%u %u-bit image needs %llu bytes of pixels, the file holds %llu",
-                    img->width, img->height, img->channels, img->bpp, (unsigned long long)bytes,
+        return fail(r->err, PNM_E_TRUNCATED,
+                    "truncated: a %ux%ux%u %u-bit image needs %llu bytes of pixels, the file holds %llu", img->width,
+                    img->height, img->channels, img->bpp, (unsigned long long)bytes,
                     (unsigned long long)(r->size - r->pos));
     size_t need = (size_t)bytes;
     uint8_t *px = NULL;
@@ -316,7 +326,7 @@ static int read_image(reader *r, pnm_image *img) {
         if (r->f == NULL) {
             memcpy(px, r->mem + r->pos, need);
         } else if (fread(px, 1, need, r->f) != need) {
-            rc = ferror(r->f) ? io_fail(r->err, "cannot read") : fail(r->err, PNM_E_TRUNCATED, "the file ends inside the pixel data");
+            rc = short_read(r);
         }
     } else {
         /* A pipe or device: grow the buffer as the data arrives. */
@@ -335,7 +345,7 @@ static int read_image(reader *r, pnm_image *img) {
             size_t got = fread(px + have, 1, cap - have, r->f);
             have += got;
             if (got == 0)
-                rc = ferror(r->f) ? io_fail(r->err, "cannot read") : fail(r->err, PNM_E_TRUNCATED, "the file ends inside the pixel data");
+                rc = short_read(r);
         }
     }
     if (rc) {
@@ -404,7 +414,9 @@ static int format_header(const pnm_image *img, char *buf, size_t cap) {
     unsigned maxval = img->bpp == 16 ? 65535u : 255u;
     if (img->channels == 1 || img->channels == 3)
         return snprintf(buf, cap, "P%c\n%u %u\n%u\n", img->channels == 1 ? '5' : '6', img->width, img->height, maxval);
-    const char *tuple = img->channels == 2 ? "TUPLTYPE GRAYSCALE_ALPHA\n" : img->channels == 4 ? "TUPLTYPE RGB_ALPHA\n" : "";
+    const char *tuple = img->channels == 2   ? "TUPLTYPE GRAYSCALE_ALPHA\n"
+                        : img->channels == 4 ? "TUPLTYPE RGB_ALPHA\n"
+                                             : "";
     return snprintf(buf, cap, "P7\nWIDTH %u\nHEIGHT %u\nDEPTH %u\nMAXVAL %u\n%sENDHDR\n", img->width, img->height,
                     img->channels, maxval, tuple);
 }

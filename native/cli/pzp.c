@@ -21,7 +21,8 @@ static const char *command = NULL; /* the command being run, for messages */
 static const char usage_text[] =
     "usage: pzp <command> [arguments]\n"
     "\n"
-    "Images (binary PNM: P5 gray, P6 RGB, P7 PAM with 1-4 channels; 8 or 16 bits):\n"
+    "Images (binary PNM: P5 gray, P6 RGB, P7 PAM of any depth, e.g. gray+alpha or RGBA; maxval\n"
+    "up to 255 = 8-bit, 256-65535 = 16-bit):\n"
     "  pzp compress in.pnm out.pzp [--lz4]           left-neighbour filter (configuration 3)\n"
     "  pzp compress-palette in.pnm out.pzp [--lz4]   filter + per-channel palette (7)\n"
     "  pzp pack in.pnm out.pzp [--lz4]               no filter (1)\n"
@@ -43,6 +44,7 @@ static const char usage_text[] =
     "  --lz4          LZ4 instead of Zstandard (faster, larger)\n"
     "  --allow-large  write frames over 100,000,000 bytes, which the reference reader refuses\n"
     "  --no-verify    (decompress, extract-frame) skip the frame checksum check\n"
+    "  --             ends the options: later arguments starting with '-' are file names or text\n"
     "  pzp --help | help     this text\n"
     "  pzp --version         the library version\n"
     "\n"
@@ -205,7 +207,8 @@ static const char *flag_names(uint32_t cfg, char *buf, size_t cap) {
     buf[0] = '\0';
     for (unsigned i = 0; i < 5; i++)
         if (cfg & (1u << i)) len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? "|" : "", names[i]);
-    if ((cfg & ~0x1Fu) && len < cap) len += (size_t)snprintf(buf + len, cap - len, "%s0x%X", len ? "|" : "", cfg & ~0x1Fu);
+    if ((cfg & ~0x1Fu) && len < cap)
+        len += (size_t)snprintf(buf + len, cap - len, "%s0x%X", len ? "|" : "", cfg & ~0x1Fu);
     if (len == 0) snprintf(buf, cap, "none");
     return buf;
 }
@@ -284,7 +287,8 @@ static int read_whole_file(const char *path, uint64_t max, unsigned char **data,
     uint64_t n = (uint64_t)st.st_size;
     if (n > max || n > (uint64_t)SIZE_MAX) {
         fclose(f);
-        return failure("%s: %llu bytes, over the %llu-byte limit", path, (unsigned long long)n, (unsigned long long)max);
+        return failure("%s: %llu bytes, over the %llu-byte limit", path, (unsigned long long)n,
+                       (unsigned long long)max);
     }
     unsigned char *buf = malloc(n ? (size_t)n : 1);
     if (buf == NULL) {
