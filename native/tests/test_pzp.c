@@ -126,6 +126,63 @@ static void test_checksum(void)
     CHECK(pzp_checksum(buf + 3, 256) == 0x9D07CBDEu, "unaligned 0..255: %08X", pzp_checksum(buf + 3, 256));
 }
 
+/* ---- 2. strerror ---------------------------------------------------------- */
+
+static void test_strerror(void)
+{
+    for (int i = 0; i < PZP_ERROR_COUNT; i++) {
+        const char *a = pzp_strerror(i);
+        CHECK(a != NULL && a[0] != '\0', "pzp_strerror(%d) empty", i);
+        if (!a) continue;
+        for (int j = 0; j < i; j++) {
+            const char *b = pzp_strerror(j);
+            CHECK(b == NULL || strcmp(a, b) != 0, "pzp_strerror(%d) == pzp_strerror(%d) = '%s'", i, j, a);
+        }
+    }
+    const int unknown[] = {-1, PZP_ERROR_COUNT, 999, -2147483647 - 1};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        const char *u = pzp_strerror(unknown[i]);
+        CHECK(u != NULL && u[0] != '\0', "pzp_strerror(%d) NULL or empty", unknown[i]);
+    }
+
+    /* pzp_last_error(): a detail after a failure, "" after a success. */
+    pzp_image_info info;
+    static const uint8_t junk[64] = "this is not a PZP file at all, just some text.......";
+    CHECK_RC(pzp_info(NULL, junk, sizeof junk, &info), PZP_E_NOT_PZP, "junk");
+    CHECK(pzp_last_error() != NULL && pzp_last_error()[0] != '\0', "no detail after a failure");
+    CHECK_RC(pzp_decode_finish(NULL, NULL, 0), PZP_E_BAD_STATE, "finish without begin");
+    CHECK(pzp_last_error()[0] != '\0', "no detail after BAD_STATE");
+    /* A success: encode and read a tiny image. */
+    uint8_t px[4] = {1, 2, 3, 4}, file[1024];
+    size_t written = 0;
+    pzp_encode_params p;
+    memset(&p, 0, sizeof p);
+    p.width = 2; p.height = 2; p.bpp = 8; p.channels = 1;
+    CHECK_RC(pzp_encode(NULL, &p, px, sizeof px, file, sizeof file, &written), PZP_OK, "encode 2x2");
+    CHECK(pzp_last_error()[0] == '\0', "detail after a successful encode: '%s'", pzp_last_error());
+    CHECK_RC(pzp_info(NULL, junk, sizeof junk, &info), PZP_E_NOT_PZP, "junk again");
+    CHECK_RC(pzp_info(NULL, file, written, &info), PZP_OK, "info");
+    CHECK(pzp_last_error()[0] == '\0', "detail after a successful info: '%s'", pzp_last_error());
+    CHECK_RC(pzp_info(NULL, junk, sizeof junk, &info), PZP_E_NOT_PZP, "junk again");
+    uint8_t out[4];
+    CHECK_RC(pzp_decode(NULL, file, written, out, sizeof out, &info), PZP_OK, "decode");
+    CHECK(pzp_last_error()[0] == '\0', "detail after a successful decode: '%s'", pzp_last_error());
+    CHECK(memcmp(out, px, 4) == 0, "2x2 round trip");
+
+    /* Version. */
+    CHECK(pzp_version_number() == PZP_VERSION_NUMBER, "version number %u != %u", pzp_version_number(),
+          (unsigned)PZP_VERSION_NUMBER);
+    CHECK(pzp_version_string() != NULL && strcmp(pzp_version_string(), PZP_VERSION_STRING) == 0,
+          "version string '%s' != '%s'", pzp_version_string() ? pzp_version_string() : "(null)",
+          PZP_VERSION_STRING);
+    char expect[32];
+    snprintf(expect, sizeof expect, "%d.%d.%d", PZP_VERSION_MAJOR, PZP_VERSION_MINOR, PZP_VERSION_PATCH);
+    CHECK(strcmp(expect, PZP_VERSION_STRING) == 0, "PZP_VERSION_STRING '%s' != macros '%s'",
+          PZP_VERSION_STRING, expect);
+    CHECK(PZP_VERSION_NUMBER == PZP_VERSION_MAJOR * 10000 + PZP_VERSION_MINOR * 100 + PZP_VERSION_PATCH,
+          "PZP_VERSION_NUMBER");
+}
+
 /* ---- Runner --------------------------------------------------------------- */
 
 typedef struct section {
@@ -135,6 +192,7 @@ typedef struct section {
 
 static const section g_sections[] = {
     {"checksum", test_checksum},
+    {"strerror", test_strerror},
 };
 
 static int dir_exists(const char *p)
