@@ -133,6 +133,7 @@ void pzp_cctx_free(pzp_cctx *c) {
     ZSTD_freeCCtx(c->zstd);
     pzp__buf_free(&c->work);
     pzp__buf_free(&c->payload);
+    pzp__buf_free(&c->spill);
     free(c);
 }
 

@@ -452,7 +452,20 @@ static int compress_payload(pzp_cctx *c, const uint8_t *payload, size_t size, si
         if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 0);
         if (!ZSTD_isError(r)) r = ZSTD_CCtx_setPledgedSrcSize(z, size);
         if (ZSTD_isError(r)) return pzp__fail(PZP_E_CODEC, "zstd: %s", ZSTD_getErrorName(r));
-        ZSTD_outBuffer out = {dst + 4, cap - 4, 0};
+        /* zstd's streaming output depends on the room it is given (below the
+         * bound it compresses through its own buffer and ends the frame
+         * differently), so compress with at least the bound and copy: the
+         * bytes never depend on cap, and an exactly sized dst works. */
+        size_t zbound = ZSTD_compressBound(size);
+        uint8_t *target = dst + 4;
+        size_t room = cap - 4;
+        if (room < zbound) {
+            int brc = pzp__buf_reserve(&c->spill, zbound);
+            if (brc) return brc;
+            target = c->spill.data;
+            room = zbound;
+        }
+        ZSTD_outBuffer out = {target, room, 0};
         ZSTD_inBuffer in = {payload, head, 0};
         do {
             r = ZSTD_compressStream2(z, &out, &in, ZSTD_e_flush);
@@ -472,6 +485,11 @@ static int compress_payload(pzp_cctx *c, const uint8_t *payload, size_t size, si
             return pzp__fail(PZP_E_BUFFER_TOO_SMALL, "destination too small for the compressed frame");
         }
         out_size = out.pos;
+        if (target != dst + 4) {
+            if (out_size > cap - 4)
+                return pzp__fail(PZP_E_BUFFER_TOO_SMALL, "destination too small for the compressed frame");
+            memcpy(dst + 4, target, out_size);
+        }
     }
     wr32(dst, (uint32_t)size | (lz4 ? PREFIX_LZ4_BIT : 0));
     *written = 4 + out_size;

@@ -109,6 +109,7 @@ struct pzp_cctx {
     struct ZSTD_CCtx_s *zstd;
     pzp_buf work;          /* internal bytes (delta, palette indices) */
     pzp_buf payload;       /* uncompressed payload */
+    pzp_buf spill;         /* compressed output when dst is smaller than the zstd bound */
 };
 
 pzp_dctx *pzp__thread_dctx(void);
