@@ -788,6 +788,318 @@ static void test_strerror(void)
           "PZP_VERSION_NUMBER");
 }
 
+/* ---- 4. roundtrip --------------------------------------------------------- */
+
+enum { DATA_RANDOM, DATA_SMOOTH, DATA_FEW, DATA_KINDS };
+static const char *const g_data_names[DATA_KINDS] = {"random", "smooth", "few"};
+
+/* Fills an image of width x height x channels samples of bpp bits (host order). */
+static void fill_image(void *buf, uint32_t width, uint32_t height, uint32_t channels, uint32_t bpp, int kind,
+                       uint64_t seed)
+{
+    uint64_t st = seed * 0x9E3779B97F4A7C15ULL + 1;
+    size_t i = 0;
+    for (uint32_t y = 0; y < height; y++)
+        for (uint32_t x = 0; x < width; x++)
+            for (uint32_t c = 0; c < channels; c++, i++) {
+                uint32_t v;
+                switch (kind) {
+                case DATA_RANDOM: v = (uint32_t)(rng_next(&st) >> 40); break;
+                case DATA_SMOOTH: v = bpp == 8 ? x * 3 + y * 5 + c * 40 : x * 97 + y * 131 + c * 1000 + (uint32_t)seed; break;
+                default: v = ((x / 3 + y / 2 + c) % 4) * (bpp == 8 ? 60u : 16000u) + c; break;
+                }
+                if (bpp == 8)
+                    ((uint8_t *)buf)[i] = (uint8_t)v;
+                else
+                    ((uint16_t *)buf)[i] = (uint16_t)v;
+            }
+}
+
+static void tmp_path(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", g_tmpdir, name);
+}
+
+/* Encodes, decodes and compares one image; optionally through a file too. Returns the encoded size. */
+static size_t roundtrip_one(const char *what, const pzp_encode_params *p, const void *pixels, size_t size,
+                            int via_file)
+{
+    uint64_t bound = 0, fbound = 0;
+    CHECK_RC(pzp_encode_bound(p, &bound, &fbound), PZP_OK, "%s: bound", what);
+    if (bound == 0) return 0;
+    CHECK(fbound + 64 <= bound, "%s: frame bound %llu vs file bound %llu", what, (unsigned long long)fbound,
+          (unsigned long long)bound);
+    uint8_t *enc = xmalloc((size_t)bound), *enc2 = xmalloc((size_t)bound);
+    size_t written = 0, written2 = 0;
+    int rc = pzp_encode(NULL, p, pixels, size, enc, (size_t)bound, &written);
+    CHECK_RC(rc, PZP_OK, "%s: encode", what);
+    if (rc != PZP_OK) {
+        free(enc);
+        free(enc2);
+        return 0;
+    }
+    CHECK(written > 64 && written <= bound, "%s: written %zu, bound %llu", what, written, (unsigned long long)bound);
+    /* Determinism, also with an explicit context. */
+    pzp_cctx *cc = pzp_cctx_create();
+    CHECK_RC(pzp_encode(cc, p, pixels, size, enc2, (size_t)bound, &written2), PZP_OK, "%s: encode 2", what);
+    CHECK(written2 == written && memcmp(enc, enc2, written) == 0, "%s: encode not deterministic", what);
+    pzp_cctx_free(cc);
+    /* Exactly sized destination works; one byte short fails. */
+    CHECK_RC(pzp_encode(NULL, p, pixels, size, enc2, written, &written2), PZP_OK, "%s: exact dst", what);
+    CHECK(written2 == written && memcmp(enc, enc2, written) == 0, "%s: exact-size encode differs", what);
+    CHECK_RC(pzp_encode(NULL, p, pixels, size, enc2, written - 1, &written2), PZP_E_BUFFER_TOO_SMALL,
+             "%s: dst one byte short", what);
+
+    pzp_image_info info;
+    memset(&info, 0, sizeof info);
+    uint8_t *out = xcalloc(size);
+    CHECK_RC(pzp_decode(NULL, enc, written, out, size, &info), PZP_OK, "%s: decode", what);
+    CHECK(memcmp(out, pixels, size) == 0, "%s: decoded pixels differ", what);
+    CHECK(info.width == p->width && info.height == p->height && info.bpp == p->bpp &&
+              info.channels == p->channels && info.decoded_bytes == size,
+          "%s: info %ux%u b%u c%u", what, info.width, info.height, info.bpp, info.channels);
+    CHECK(info.configuration == ((p->configuration | PZP_USE_COMPRESSION) & ~PZP_USE_INTER_DELTA),
+          "%s: stored configuration %u for requested %u", what, info.configuration, p->configuration);
+    CHECK(info.codec == ((p->configuration & PZP_USE_LZ4) ? PZP_CODEC_LZ4 : PZP_CODEC_ZSTD), "%s: codec %u", what,
+          info.codec);
+    CHECK(info.is_delta == 0, "%s: is_delta", what);
+    CHECK(info.blob_bytes + 64 == written, "%s: blob %llu, file %zu", what, (unsigned long long)info.blob_bytes,
+          written);
+    if (p->group_count) {
+        CHECK(info.group_count == p->group_count &&
+                  memcmp(info.groups, p->groups, 4u * p->group_count) == 0,
+              "%s: group table not stored as given", what);
+    }
+    /* The file starts with the single-image header of FORMAT.md 5.5. */
+    static const uint8_t head[48] = {0x30, 0x50, 0x5A, 0x50, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+                                     1,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                     0,    0,    0,    0,    0, 0, 0, 0, 0x3F, 0xEB, 0x25, 0x4F, 0, 0, 0, 0};
+    CHECK(memcmp(enc, head, 48) == 0, "%s: single-image header differs from FORMAT.md 5.5", what);
+
+    if (via_file) {
+        char path[4400];
+        tmp_path(path, sizeof path, "roundtrip.pzp");
+        CHECK_RC(pzp_write_file(NULL, p, pixels, size, path), PZP_OK, "%s: write_file", what);
+        size_t fsize = 0;
+        uint8_t *fdata = read_whole_file(path, &fsize);
+        CHECK(fdata && fsize == written && memcmp(fdata, enc, written) == 0, "%s: file differs from memory encode",
+              what);
+        free(fdata);
+        memset(out, 0, size);
+        CHECK_RC(pzp_decode_file_begin(NULL, path, &info), PZP_OK, "%s: file_begin", what);
+        CHECK_RC(pzp_decode_finish(NULL, out, size), PZP_OK, "%s: finish", what);
+        CHECK(memcmp(out, pixels, size) == 0, "%s: decoded file pixels differ", what);
+        unlink(path);
+    }
+    free(out);
+    free(enc);
+    free(enc2);
+    return written;
+}
+
+/* Two frames through pzp_encode_frame() (the second a delta) and a container. */
+static void roundtrip_delta(const char *what, const pzp_encode_params *p, const void *f0, const void *f1, size_t size)
+{
+    uint64_t bound = 0, fbound = 0;
+    CHECK_RC(pzp_encode_bound(p, &bound, &fbound), PZP_OK, "%s: bound", what);
+    if (!fbound) return;
+    uint8_t *b0 = xmalloc((size_t)fbound), *b1 = xmalloc((size_t)fbound), *b1b = xmalloc((size_t)fbound);
+    size_t w0 = 0, w1 = 0, w1b = 0;
+    pzp_encode_params pd = *p;
+    pd.configuration |= PZP_USE_INTER_DELTA;
+    CHECK_RC(pzp_encode_frame(NULL, &pd, f0, size, NULL, b0, (size_t)fbound, &w0), PZP_OK, "%s: key", what);
+    CHECK_RC(pzp_encode_frame(NULL, &pd, f1, size, f0, b1, (size_t)fbound, &w1), PZP_OK, "%s: delta", what);
+    CHECK_RC(pzp_encode_frame(NULL, &pd, f1, size, f0, b1b, (size_t)fbound, &w1b), PZP_OK, "%s: delta 2", what);
+    CHECK(w1 == w1b && memcmp(b1, b1b, w1) == 0, "%s: delta encode not deterministic", what);
+    char path[4400];
+    tmp_path(path, sizeof path, "delta.pzp");
+    pzp_writer_options o;
+    memset(&o, 0, sizeof o);
+    o.flags = PZP_WRITER_NO_SYNC;
+    o.expected_frames = 3;
+    pzp_writer *w = NULL;
+    CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "%s: writer_open", what);
+    if (!w) goto out;
+    CHECK_RC(pzp_writer_add_blob(w, b0, w0, 10), PZP_OK, "%s: add key", what);
+    CHECK_RC(pzp_writer_add_blob(w, b1, w1, 20), PZP_OK, "%s: add delta", what);
+    /* A third frame: f0 again, as a delta to f1 through the writer. */
+    CHECK_RC(pzp_writer_add_frame(w, &pd, f0, size, 30), PZP_OK, "%s: add frame", what);
+    CHECK_RC(pzp_writer_close(w), PZP_OK, "%s: close", what);
+    pzp_container *c = NULL;
+    CHECK_RC(pzp_container_open(path, &c), PZP_OK, "%s: open", what);
+    if (c) {
+        const void *want[3] = {f0, f1, f0};
+        uint8_t *out = xcalloc(size);
+        pzp_dctx *d = pzp_dctx_create();
+        for (int rev = 0; rev < 2; rev++) {
+            for (int k = 0; k < 3; k++) {
+                uint32_t i = (uint32_t)(rev ? 2 - k : k);
+                pzp_image_info info, fi;
+                memset(out, 0, size);
+                CHECK_RC(pzp_container_frame_info(d, c, i, &fi), PZP_OK, "%s: frame_info %u", what, i);
+                CHECK(fi.is_delta == (i == 1), "%s: frame %u is_delta %u", what, i, fi.is_delta);
+                CHECK(!!(fi.configuration & PZP_USE_INTER_DELTA) == fi.is_delta, "%s: frame %u flag", what, i);
+                CHECK_RC(pzp_container_decode_frame(d, c, i, out, size, &info), PZP_OK, "%s: frame %u", what, i);
+                CHECK(memcmp(out, want[i], size) == 0, "%s: frame %u pixels differ", what, i);
+            }
+            pzp_dctx_free(d);
+            d = pzp_dctx_create();
+        }
+        pzp_dctx_free(d);
+        free(out);
+        pzp_container_close(c);
+    }
+    unlink(path);
+out:
+    free(b0);
+    free(b1);
+    free(b1b);
+}
+
+static void test_roundtrip(void)
+{
+    static const uint32_t sizes[][2] = {{1, 1}, {1, 97}, {97, 1}, {33, 9}, {257, 3}};
+    const size_t nsizes = sizeof sizes / sizeof sizes[0];
+    unsigned cases = 0;
+    uint64_t seed = 1;
+    for (uint32_t bpp = 8; bpp <= 16; bpp += 8) {
+        uint32_t maxch = bpp == 8 ? 8 : 4;
+        for (uint32_t ch = 1; ch <= maxch; ch++) {
+            if (g_quick && ch > 4 && ch != 7) continue;
+            for (size_t si = 0; si < nsizes; si++) {
+                uint32_t wd = sizes[si][0], ht = sizes[si][1];
+                size_t size = (size_t)wd * ht * ch * (bpp / 8);
+                uint8_t *px = xmalloc(size), *px2 = xmalloc(size);
+                int filed = 0;
+                for (uint32_t cfg = 0; cfg < 8; cfg++) {
+                    uint32_t conf = ((cfg & 1) ? PZP_USE_RLE : 0) | ((cfg & 2) ? PZP_USE_PALETTE : 0) |
+                                    ((cfg & 4) ? PZP_USE_LZ4 : 0);
+                    if ((conf & PZP_USE_PALETTE) && ch * bpp / 8 > 8) continue;
+                    for (int kind = 0; kind < DATA_KINDS; kind++) {
+                        if (g_quick && kind == DATA_RANDOM && si != 3) continue;
+                        char what[200];
+                        snprintf(what, sizeof what, "%ux%u b%u c%u cfg%u %s", wd, ht, bpp, ch, conf,
+                                 g_data_names[kind]);
+                        pzp_encode_params p;
+                        memset(&p, 0, sizeof p);
+                        p.width = wd;
+                        p.height = ht;
+                        p.bpp = bpp;
+                        p.channels = ch;
+                        p.configuration = PZP_USE_COMPRESSION | conf;
+                        fill_image(px, wd, ht, ch, bpp, kind, seed++);
+                        /* via a file once per (bpp, channels, size), with the few-valued data */
+                        int via_file = !filed && kind == DATA_FEW && (!g_quick || si == 3);
+                        filed |= via_file;
+                        roundtrip_one(what, &p, px, size, via_file);
+                        cases++;
+                        /* Delta frames: a second, slightly different frame. */
+                        if (kind == DATA_SMOOTH && (!g_quick || si == 3)) {
+                            memcpy(px2, px, size);
+                            for (size_t i = 0; i < size; i += 7) px2[i] = (uint8_t)(px2[i] + 1 + i % 3);
+                            roundtrip_delta(what, &p, px, px2, size);
+                        }
+                    }
+                }
+                free(px);
+                free(px2);
+            }
+        }
+    }
+
+    /* The zstd level is honoured and stays lossless. */
+    {
+        uint32_t wd = 64, ht = 32, ch = 3;
+        size_t size = wd * ht * ch;
+        uint8_t *px = xmalloc(size);
+        fill_image(px, wd, ht, ch, 8, DATA_SMOOTH, 7);
+        for (int level = -5; level <= 22; level += 3) {
+            pzp_encode_params p;
+            memset(&p, 0, sizeof p);
+            p.width = wd; p.height = ht; p.bpp = 8; p.channels = ch;
+            p.configuration = PZP_USE_RLE;
+            p.level = level;
+            char what[64];
+            snprintf(what, sizeof what, "level %d", level);
+            roundtrip_one(what, &p, px, size, 0);
+            cases++;
+        }
+        free(px);
+    }
+
+    /* Explicit group tables. */
+    {
+        struct gcase {
+            const char *name;
+            uint32_t bpp, channels, conf, count;
+            uint8_t groups[4][4];
+        } gc[] = {
+            {"u8 none", 8, 3, 0, 1, {{3, 8, 0, 0}}},
+            {"u8 left", 8, 3, 0, 1, {{3, 8, 1, 0}}},
+            {"u8 left (rle flag)", 8, 4, PZP_USE_RLE, 1, {{4, 8, 1, 0}}},
+            {"u8 none (rle flag)", 8, 3, PZP_USE_RLE, 1, {{3, 8, 0, 0}}},
+            {"u8 split", 8, 4, 0, 3, {{1, 8, 1, 0}, {2, 8, 0, 0}, {1, 8, 1, 0}}},
+            {"u8 palette", 8, 3, PZP_USE_PALETTE, 2, {{1, 8, 1, 0}, {2, 8, 0, 0}}},
+            {"u16 gradient", 16, 1, 0, 1, {{2, 16, 2, 0}}},
+            {"u16 gradient lz4", 16, 1, PZP_USE_LZ4, 1, {{2, 16, 2, 0}}},
+            {"u16 gradient x3", 16, 3, 0, 3, {{2, 16, 2, 0}, {2, 16, 2, 0}, {2, 16, 2, 0}}},
+            {"u16 gradient + bytes", 16, 2, 0, 2, {{2, 16, 2, 0}, {2, 8, 1, 0}}},
+            {"mixed u8 + u16", 8, 3, 0, 2, {{1, 8, 1, 0}, {2, 16, 2, 0}}},
+            {"mixed u8 + u16 lz4", 8, 3, PZP_USE_LZ4 | PZP_USE_RLE, 2, {{1, 8, 1, 0}, {2, 16, 2, 0}}},
+        };
+        for (size_t g = 0; g < sizeof gc / sizeof gc[0]; g++)
+            for (size_t si = 0; si < nsizes; si++)
+                for (int kind = 0; kind < DATA_KINDS; kind++) {
+                    uint32_t wd = sizes[si][0], ht = sizes[si][1];
+                    size_t size = (size_t)wd * ht * gc[g].channels * (gc[g].bpp / 8);
+                    uint8_t *px = xmalloc(size);
+                    fill_image(px, wd, ht, gc[g].channels, gc[g].bpp, kind, seed++);
+                    pzp_encode_params p;
+                    memset(&p, 0, sizeof p);
+                    p.width = wd; p.height = ht; p.bpp = gc[g].bpp; p.channels = gc[g].channels;
+                    p.configuration = PZP_USE_COMPRESSION | gc[g].conf;
+                    p.group_count = gc[g].count;
+                    memcpy(p.groups, gc[g].groups, sizeof gc[g].groups);
+                    char what[200];
+                    snprintf(what, sizeof what, "groups %s %ux%u %s", gc[g].name, wd, ht, g_data_names[kind]);
+                    roundtrip_one(what, &p, px, size, si == 3 && kind == DATA_FEW);
+                    if (kind == DATA_SMOOTH) {
+                        uint8_t *px2 = xmalloc(size);
+                        for (size_t i = 0; i < size; i++) px2[i] = (uint8_t)(px[i] ^ (i % 5 == 0));
+                        roundtrip_delta(what, &p, px, px2, size);
+                        free(px2);
+                    }
+                    free(px);
+                    cases++;
+                }
+    }
+
+    /* One ~2 megapixel image per common layout. */
+    if (!g_quick) {
+        static const uint32_t big[][3] = {{8, 3, PZP_USE_RLE}, {8, 3, PZP_USE_LZ4}, {16, 1, PZP_USE_RLE},
+                                          {8, 1, PZP_USE_PALETTE | PZP_USE_RLE}};
+        for (size_t b = 0; b < sizeof big / sizeof big[0]; b++) {
+            uint32_t wd = 1601, ht = 1249, bpp = big[b][0], ch = big[b][1];
+            size_t size = (size_t)wd * ht * ch * (bpp / 8);
+            uint8_t *px = xmalloc(size);
+            fill_image(px, wd, ht, ch, bpp, b & 1 ? DATA_FEW : DATA_SMOOTH, seed++);
+            /* some noise in one band */
+            uint64_t st = 99;
+            for (size_t i = size / 3; i < size / 2; i += 3) px[i] = (uint8_t)rng_next(&st);
+            pzp_encode_params p;
+            memset(&p, 0, sizeof p);
+            p.width = wd; p.height = ht; p.bpp = bpp; p.channels = ch;
+            p.configuration = PZP_USE_COMPRESSION | big[b][2];
+            char what[200];
+            snprintf(what, sizeof what, "big %ux%u b%u c%u cfg%u", wd, ht, bpp, ch, big[b][2]);
+            roundtrip_one(what, &p, px, size, b == 0);
+            free(px);
+            cases++;
+        }
+    }
+    printf("roundtrip: %u encode/decode cases\n", cases);
+}
+
 /* ---- Runner --------------------------------------------------------------- */
 
 typedef struct section {
@@ -799,6 +1111,7 @@ static const section g_sections[] = {
     {"checksum", test_checksum},
     {"strerror", test_strerror},
     {"golden", test_golden},
+    {"roundtrip", test_roundtrip},
 };
 
 static int dir_exists(const char *p)
