@@ -1100,6 +1100,417 @@ static void test_roundtrip(void)
     printf("roundtrip: %u encode/decode cases\n", cases);
 }
 
+/* ---- 5. writer ------------------------------------------------------------ */
+
+static uint32_t rd32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A test frame: a moving square over a gradient, in one of two layouts. */
+typedef struct tframe {
+    pzp_encode_params p;
+    uint8_t *px;
+    size_t size;
+    uint32_t delay;
+} tframe;
+
+static void make_frame(tframe *f, uint32_t k, int layout, uint32_t conf)
+{
+    memset(f, 0, sizeof *f);
+    f->p.width = layout ? 20 : 48;
+    f->p.height = layout ? 10 : 32;
+    f->p.bpp = layout ? 16 : 8;
+    f->p.channels = layout ? 2 : 3;
+    f->p.configuration = conf;
+    f->size = (size_t)f->p.width * f->p.height * f->p.channels * (f->p.bpp / 8);
+    f->px = xmalloc(f->size);
+    fill_image(f->px, f->p.width, f->p.height, f->p.channels, f->p.bpp, DATA_SMOOTH, 3);
+    uint32_t sx = (k * 3) % (f->p.width - 4), sy = (k * 2) % (f->p.height - 4);
+    size_t bpp_bytes = f->p.bpp / 8, row = (size_t)f->p.width * f->p.channels * bpp_bytes;
+    for (uint32_t y = sy; y < sy + 4; y++)
+        for (uint32_t x = sx; x < sx + 4; x++)
+            memset(f->px + y * row + (size_t)x * f->p.channels * bpp_bytes, (int)(200 + k), f->p.channels * bpp_bytes);
+    f->delay = 10 * k + 1;
+}
+
+/* Checks the container at path byte for byte against FORMAT.md section 5 and
+ * decodes every frame; is_delta[i] < 0 means "either". */
+static void verify_container(const char *what, const char *path, const tframe *frames, uint32_t n, uint32_t loop,
+                             const void *meta, size_t meta_size, const void *audio, size_t audio_size,
+                             uint32_t audio_format, const int *is_delta)
+{
+    size_t size = 0;
+    uint8_t *d = read_whole_file(path, &size);
+    CHECK(d != NULL, "%s: cannot read %s", what, path);
+    if (!d) return;
+    uint64_t index_end = 48 + 16ull * n;
+    CHECK(size >= index_end, "%s: file of %zu bytes", what, size);
+    if (size < index_end) {
+        free(d);
+        return;
+    }
+    CHECK(memcmp(d, "0PZP", 4) == 0 && rd32le(d) == 0x505A5030u, "%s: magic", what);
+    CHECK(rd32le(d + 4) == 1, "%s: version %u", what, rd32le(d + 4));
+    uint32_t flags = (meta_size ? 1u : 0u) | (audio_size ? 2u : 0u);
+    CHECK(rd32le(d + 8) == flags, "%s: flags %u, expected %u", what, rd32le(d + 8), flags);
+    CHECK(rd32le(d + 12) == n, "%s: frame_count %u, expected %u", what, rd32le(d + 12), n);
+    CHECK(rd32le(d + 16) == loop, "%s: loop_count %u, expected %u", what, rd32le(d + 16), loop);
+    CHECK(rd32le(d + 40) == pzp_checksum(d, 40), "%s: header checksum %08X, expected %08X", what, rd32le(d + 40),
+          pzp_checksum(d, 40));
+    CHECK(rd32le(d + 44) == 0, "%s: header reserved %u", what, rd32le(d + 44));
+    uint64_t at = index_end;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *e = d + 48 + 16 * i;
+        CHECK(rd32le(e) == at, "%s: entry %u offset %u, expected %llu", what, i, rd32le(e), (unsigned long long)at);
+        CHECK(rd32le(e + 4) >= 4 && at + rd32le(e + 4) <= size, "%s: entry %u size %u", what, i, rd32le(e + 4));
+        CHECK(rd32le(e + 8) == frames[i].delay, "%s: entry %u delay %u, expected %u", what, i, rd32le(e + 8),
+              frames[i].delay);
+        CHECK(rd32le(e + 12) == 0, "%s: entry %u reserved %u", what, i, rd32le(e + 12));
+        at += rd32le(e + 4);
+    }
+    uint64_t meta_off = meta_size ? at : 0;
+    CHECK(rd32le(d + 20) == meta_off && rd32le(d + 24) == meta_size, "%s: metadata at %u (%u bytes), expected %llu (%zu)",
+          what, rd32le(d + 20), rd32le(d + 24), (unsigned long long)meta_off, meta_size);
+    if (meta_size && at + meta_size <= size)
+        CHECK(memcmp(d + at, meta, meta_size) == 0, "%s: metadata bytes", what);
+    at += meta_size;
+    uint64_t audio_off = audio_size ? at : 0;
+    CHECK(rd32le(d + 28) == audio_off && rd32le(d + 32) == audio_size, "%s: audio at %u (%u bytes), expected %llu (%zu)",
+          what, rd32le(d + 28), rd32le(d + 32), (unsigned long long)audio_off, audio_size);
+    if (audio_size && at + audio_size <= size)
+        CHECK(memcmp(d + at, audio, audio_size) == 0, "%s: audio bytes", what);
+    at += audio_size;
+    CHECK(rd32le(d + 36) == (audio_size ? audio_format : 0), "%s: audio_format %08X, expected %08X", what,
+          rd32le(d + 36), audio_size ? audio_format : 0);
+    CHECK(at == size, "%s: file of %zu bytes, layout ends at %llu", what, size, (unsigned long long)at);
+
+    /* Through the library. */
+    pzp_container *c = NULL;
+    CHECK_RC(pzp_container_open(path, &c), PZP_OK, "%s: open", what);
+    if (c) {
+        pzp_container_info ci;
+        CHECK_RC(pzp_container_get_info(c, &ci), PZP_OK, "%s: info", what);
+        CHECK(ci.frame_count == n && ci.loop_count == loop && ci.flags == flags && ci.metadata_bytes == meta_size &&
+                  ci.audio_bytes == audio_size && ci.audio_format == (audio_size ? audio_format : 0) &&
+                  ci.file_bytes == size && !ci.is_bare_frame && ci.header_checksum == rd32le(d + 40),
+              "%s: container info", what);
+        if (meta_size) {
+            uint8_t *m = xmalloc(meta_size);
+            CHECK_RC(pzp_container_read_metadata(c, m, meta_size), PZP_OK, "%s: read_metadata", what);
+            CHECK(memcmp(m, meta, meta_size) == 0, "%s: read_metadata bytes", what);
+            if (meta_size > 1)
+                CHECK_RC(pzp_container_read_metadata(c, m, meta_size - 1), PZP_E_BUFFER_TOO_SMALL, "%s: short", what);
+            free(m);
+        }
+        if (audio_size) {
+            uint8_t *a = xmalloc(audio_size);
+            CHECK_RC(pzp_container_read_audio(c, a, audio_size), PZP_OK, "%s: read_audio", what);
+            CHECK(memcmp(a, audio, audio_size) == 0, "%s: read_audio bytes", what);
+            free(a);
+        }
+        pzp_frame_entry *en = xcalloc(n * sizeof *en);
+        CHECK_RC(pzp_container_get_entries(c, 0, n, en), PZP_OK, "%s: entries", what);
+        pzp_dctx *dc = pzp_dctx_create();
+        for (uint32_t i = 0; i < n; i++) {
+            pzp_image_info fi, info;
+            memset(&fi, 0, sizeof fi);
+            CHECK(en[i].offset == rd32le(d + 48 + 16 * i) && en[i].size == rd32le(d + 52 + 16 * i) &&
+                      en[i].delay_ms == frames[i].delay && en[i].valid,
+                  "%s: entry %u", what, i);
+            uint8_t *blob = xmalloc((size_t)en[i].size);
+            CHECK_RC(pzp_container_read_blob(c, i, blob, (size_t)en[i].size), PZP_OK, "%s: read_blob %u", what, i);
+            CHECK(en[i].offset + en[i].size <= size && memcmp(blob, d + en[i].offset, (size_t)en[i].size) == 0,
+                  "%s: blob %u bytes", what, i);
+            free(blob);
+            CHECK_RC(pzp_container_frame_info(dc, c, i, &fi), PZP_OK, "%s: frame_info %u", what, i);
+            if (is_delta && is_delta[i] >= 0)
+                CHECK((int)fi.is_delta == is_delta[i], "%s: frame %u is_delta %u, expected %d", what, i, fi.is_delta,
+                      is_delta[i]);
+            uint8_t *out = xcalloc(frames[i].size);
+            CHECK_RC(pzp_container_decode_frame(dc, c, i, out, frames[i].size, &info), PZP_OK, "%s: frame %u", what, i);
+            CHECK(info.width == frames[i].p.width && info.height == frames[i].p.height &&
+                      info.bpp == frames[i].p.bpp && info.channels == frames[i].p.channels &&
+                      memcmp(out, frames[i].px, frames[i].size) == 0,
+                  "%s: frame %u pixels", what, i);
+            free(out);
+        }
+        /* Random access with a fresh context: last frame first. */
+        pzp_dctx_free(dc);
+        dc = pzp_dctx_create();
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t i = (n - 1 + k * 3) % n;
+            uint8_t *out = xcalloc(frames[i].size);
+            pzp_image_info info;
+            CHECK_RC(pzp_container_decode_frame(dc, c, i, out, frames[i].size, &info), PZP_OK, "%s: random %u", what, i);
+            CHECK(memcmp(out, frames[i].px, frames[i].size) == 0, "%s: random frame %u pixels", what, i);
+            free(out);
+        }
+        pzp_dctx_free(dc);
+        free(en);
+        pzp_container_close(c);
+    }
+    free(d);
+}
+
+/* Number of entries in the temporary folder (the writer must leave no temporary file). */
+static int tmpdir_entries(void)
+{
+    DIR *dd = opendir(g_tmpdir);
+    if (!dd) return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dd)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+    closedir(dd);
+    return n;
+}
+
+static void writer_frames_case(const char *what, uint32_t n, uint32_t expected, uint32_t interval, int mixed,
+                               uint32_t loop)
+{
+    char path[4400];
+    tmp_path(path, sizeof path, "w.pzp");
+    tframe *fr = xcalloc(n * sizeof *fr);
+    int *isd = xcalloc(n * sizeof *isd);
+    uint32_t since_key = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int layout = mixed ? (i % 5 == 2 || i % 5 == 3) : 0;
+        uint32_t conf = PZP_USE_RLE | PZP_USE_INTER_DELTA | ((mixed && i % 2) ? PZP_USE_LZ4 : 0);
+        make_frame(&fr[i], i, layout, conf);
+        int same = i > 0 && fr[i].p.width == fr[i - 1].p.width && fr[i].p.height == fr[i - 1].p.height &&
+                   fr[i].p.bpp == fr[i - 1].p.bpp && fr[i].p.channels == fr[i - 1].p.channels;
+        /* Key frames: frame 0, a layout change, and every interval frames. */
+        isd[i] = same && (interval == 0 || since_key + 1 < interval);
+        since_key = isd[i] ? since_key + 1 : 0;
+    }
+    pzp_writer_options o;
+    memset(&o, 0, sizeof o);
+    o.loop_count = loop;
+    o.keyframe_interval = interval;
+    o.expected_frames = expected;
+    o.flags = PZP_WRITER_NO_SYNC;
+    pzp_writer *w = NULL;
+    CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "%s: open", what);
+    if (!w) goto out;
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK_RC(pzp_writer_add_frame(w, &fr[i].p, fr[i].px, fr[i].size, fr[i].delay), PZP_OK, "%s: add %u", what, i);
+        CHECK(pzp_writer_frame_count(w) == i + 1, "%s: frame_count %u", what, pzp_writer_frame_count(w));
+    }
+    CHECK(!file_exists(path), "%s: file exists before close", what);
+    CHECK_RC(pzp_writer_close(w), PZP_OK, "%s: close", what);
+    CHECK(tmpdir_entries() == 1, "%s: %d entries in the folder after close", what, tmpdir_entries());
+    verify_container(what, path, fr, n, loop, NULL, 0, NULL, 0, 0, isd);
+    unlink(path);
+out:
+    for (uint32_t i = 0; i < n; i++) free(fr[i].px);
+    free(fr);
+    free(isd);
+}
+
+static void test_writer(void)
+{
+    char path[4400], what[200];
+    tmp_path(path, sizeof path, "w.pzp");
+    const uint32_t n = 7;
+    const uint32_t expects[] = {n, 2, n + 9, 0, 1};
+    const uint32_t intervals[] = {0, 1, 3};
+    for (size_t e = 0; e < sizeof expects / sizeof expects[0]; e++)
+        for (size_t k = 0; k < sizeof intervals / sizeof intervals[0]; k++)
+            for (int mixed = 0; mixed < 2; mixed++) {
+                snprintf(what, sizeof what, "expected %u interval %u%s", expects[e], intervals[k],
+                         mixed ? " mixed" : "");
+                writer_frames_case(what, n, expects[e], intervals[k], mixed, (uint32_t)(e * 3 + k));
+            }
+    writer_frames_case("one frame", 1, 1, 0, 0, 1);
+    writer_frames_case("one frame, expected 0", 1, 0, 0, 0, 0);
+    writer_frames_case("40 frames, interval 5", 40, 0, 5, 0, 0);
+
+    /* Metadata and audio: every tag, replacing and removing. */
+    static const uint32_t tags[] = {PZP_AUDIO_WAVE, PZP_AUDIO_MPEG, PZP_AUDIO_OGG, PZP_AUDIO_FLAC};
+    tframe fr[3];
+    for (uint32_t i = 0; i < 3; i++) make_frame(&fr[i], i, i == 1, PZP_USE_RLE);
+    uint8_t audio[3001], meta[517];
+    uint64_t st = 5;
+    for (size_t i = 0; i < sizeof audio; i++) audio[i] = (uint8_t)rng_next(&st);
+    for (size_t i = 0; i < sizeof meta; i++) meta[i] = (uint8_t)(i * 7);
+    for (int t = 0; t < 4; t++)
+        for (int variant = 0; variant < 6; variant++) {
+            /* 0 meta+audio, 1 audio only, 2 meta only, 3 audio removed, 4 meta removed, 5 set after frames */
+            snprintf(what, sizeof what, "tag %08X variant %d", tags[t], variant);
+            pzp_writer_options o;
+            memset(&o, 0, sizeof o);
+            o.flags = PZP_WRITER_NO_SYNC;
+            o.expected_frames = 3;
+            o.loop_count = 7;
+            pzp_writer *w = NULL;
+            CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "%s: open", what);
+            if (!w) continue;
+            size_t ms = (variant == 1 || variant == 4) ? 0 : sizeof meta - (size_t)t;
+            size_t as = (variant == 2 || variant == 3) ? 0 : sizeof audio - (size_t)t * 5;
+            if (variant != 5) {
+                CHECK_RC(pzp_writer_set_metadata(w, "old metadata", 12), PZP_OK, "%s: meta old", what);
+                CHECK_RC(pzp_writer_set_audio(w, "RIFF", 4, PZP_AUDIO_WAVE), PZP_OK, "%s: audio old", what);
+                CHECK_RC(pzp_writer_set_audio(w, audio, 10, 0x12345678u), PZP_E_INVALID_ARGUMENT, "%s: bad tag", what);
+                CHECK_RC(pzp_writer_set_audio(w, audio, 10, 0), PZP_E_INVALID_ARGUMENT, "%s: tag 0", what);
+                CHECK_RC(pzp_writer_set_audio(w, audio, 10, 0x4F474753u), PZP_E_INVALID_ARGUMENT, "%s: OGGS", what);
+                CHECK_RC(pzp_writer_set_audio(w, NULL, 10, tags[t]), PZP_E_INVALID_ARGUMENT, "%s: NULL audio", what);
+                CHECK_RC(pzp_writer_set_metadata(w, NULL, 10), PZP_E_INVALID_ARGUMENT, "%s: NULL meta", what);
+                CHECK_RC(pzp_writer_set_metadata(w, meta, ms), PZP_OK, "%s: meta", what);
+                CHECK_RC(pzp_writer_set_audio(w, audio, as, tags[t]), PZP_OK, "%s: audio", what);
+                if (variant == 3) CHECK_RC(pzp_writer_set_audio(w, audio, 100, tags[t]), PZP_OK, "%s: audio", what);
+                if (variant == 3) CHECK_RC(pzp_writer_set_audio(w, NULL, 0, 0), PZP_OK, "%s: remove audio", what);
+                if (variant == 4) CHECK_RC(pzp_writer_set_metadata(w, meta, 100), PZP_OK, "%s: meta", what);
+                if (variant == 4) CHECK_RC(pzp_writer_set_metadata(w, NULL, 0), PZP_OK, "%s: remove meta", what);
+            }
+            for (uint32_t i = 0; i < 3; i++)
+                CHECK_RC(pzp_writer_add_frame(w, &fr[i].p, fr[i].px, fr[i].size, fr[i].delay), PZP_OK, "%s: add", what);
+            if (variant == 5) {
+                CHECK_RC(pzp_writer_set_audio(w, audio, as, tags[t]), PZP_OK, "%s: audio", what);
+                CHECK_RC(pzp_writer_set_metadata(w, meta, ms), PZP_OK, "%s: meta", what);
+            }
+            CHECK_RC(pzp_writer_close(w), PZP_OK, "%s: close", what);
+            verify_container(what, path, fr, 3, 7, meta, ms, audio, as, tags[t], NULL);
+            unlink(path);
+        }
+
+    /* add_blob: blobs from another container, then a frame that must be a key frame. */
+    {
+        char src[4400];
+        tmp_path(src, sizeof src, "src.pzp");
+        tframe f4[4];
+        for (uint32_t i = 0; i < 4; i++) make_frame(&f4[i], i, 0, PZP_USE_RLE | PZP_USE_INTER_DELTA);
+        pzp_writer_options o;
+        memset(&o, 0, sizeof o);
+        o.flags = PZP_WRITER_NO_SYNC;
+        pzp_writer *w = NULL;
+        CHECK_RC(pzp_writer_open(src, &o, &w), PZP_OK, "blob src open");
+        for (uint32_t i = 0; w && i < 3; i++)
+            CHECK_RC(pzp_writer_add_frame(w, &f4[i].p, f4[i].px, f4[i].size, f4[i].delay), PZP_OK, "blob src add");
+        if (w) CHECK_RC(pzp_writer_close(w), PZP_OK, "blob src close");
+        pzp_container *c = NULL;
+        CHECK_RC(pzp_container_open(src, &c), PZP_OK, "blob src reopen");
+        w = NULL;
+        CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "blob open");
+        if (c && w) {
+            pzp_frame_entry e[3];
+            CHECK_RC(pzp_container_get_entries(c, 0, 3, e), PZP_OK, "blob entries");
+            for (uint32_t i = 0; i < 3; i++) {
+                uint8_t *b = xmalloc((size_t)e[i].size);
+                CHECK_RC(pzp_container_read_blob(c, i, b, (size_t)e[i].size), PZP_OK, "read_blob");
+                if (e[i].size > 1)
+                    CHECK_RC(pzp_container_read_blob(c, i, b, (size_t)e[i].size - 1), PZP_E_BUFFER_TOO_SMALL,
+                             "read_blob short");
+                CHECK_RC(pzp_container_read_blob(c, i, b, (size_t)e[i].size), PZP_OK, "read_blob");
+                CHECK_RC(pzp_writer_add_blob(w, b, (size_t)e[i].size, e[i].delay_ms), PZP_OK, "add_blob %u", i);
+                free(b);
+            }
+            CHECK_RC(pzp_writer_add_blob(w, "\x01\x00", 2, 0), PZP_E_TRUNCATED, "add_blob of 2 bytes");
+            CHECK_RC(pzp_writer_add_frame(w, &f4[3].p, f4[3].px, f4[3].size, f4[3].delay), PZP_OK, "add after blobs");
+            CHECK_RC(pzp_writer_close(w), PZP_OK, "blob close");
+            w = NULL;
+            int isd[4] = {0, 1, 1, 0};
+            verify_container("add_blob", path, f4, 4, 0, NULL, 0, NULL, 0, 0, isd);
+        }
+        pzp_writer_abort(w);
+        pzp_container_close(c);
+        unlink(src);
+        unlink(path);
+        for (uint32_t i = 0; i < 4; i++) free(f4[i].px);
+    }
+
+    /* Refused frames (Q8: zero sizes) do not end up in the container. */
+    {
+        pzp_writer *w = NULL;
+        CHECK_RC(pzp_writer_open(path, NULL, &w), PZP_OK, "open (NULL options)");
+        if (w) {
+            pzp_encode_params z = fr[0].p;
+            z.width = 0;
+            CHECK_RC(pzp_writer_add_frame(w, &z, fr[0].px, 0, 0), PZP_E_INVALID_ARGUMENT, "zero width frame");
+            z = fr[0].p;
+            z.height = 0;
+            CHECK_RC(pzp_writer_add_frame(w, &z, fr[0].px, 0, 0), PZP_E_INVALID_ARGUMENT, "zero height frame");
+            CHECK(pzp_writer_frame_count(w) == 0, "refused frames counted");
+            pzp_writer_abort(w);
+        }
+        CHECK(!file_exists(path), "abort left a file");
+    }
+
+    /* Abort, close with 0 frames, an existing file. */
+    {
+        pzp_writer_options o;
+        memset(&o, 0, sizeof o);
+        pzp_writer *w = NULL;
+        CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "abort: open");
+        if (w) CHECK_RC(pzp_writer_add_frame(w, &fr[0].p, fr[0].px, fr[0].size, 5), PZP_OK, "abort: add");
+        pzp_writer_abort(w);
+        CHECK(!file_exists(path), "abort left a file");
+        CHECK(tmpdir_entries() == 0, "abort left %d files in the folder", tmpdir_entries());
+        pzp_writer_abort(NULL);
+
+        w = NULL;
+        CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "empty: open");
+        if (w) CHECK_RC(pzp_writer_close(w), PZP_E_INVALID_ARGUMENT, "close with 0 frames");
+        CHECK(!file_exists(path), "close with 0 frames left a file");
+        CHECK(tmpdir_entries() == 0, "close with 0 frames left %d files in the folder", tmpdir_entries());
+
+        static const char old[] = "an existing file that must survive";
+        CHECK(write_whole_file(path, old, sizeof old) == 0, "write old file");
+        for (int ending = 0; ending < 3; ending++) {
+            w = NULL;
+            CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "existing: open");
+            if (!w) continue;
+            if (ending != 1)
+                for (uint32_t i = 0; i < 3; i++)
+                    CHECK_RC(pzp_writer_add_frame(w, &fr[i].p, fr[i].px, fr[i].size, fr[i].delay), PZP_OK, "add");
+            size_t sz = 0;
+            uint8_t *cur = read_whole_file(path, &sz);
+            CHECK(cur && sz == sizeof old && memcmp(cur, old, sz) == 0, "existing file changed before close");
+            free(cur);
+            if (ending == 0) {
+                pzp_writer_abort(w);
+            } else if (ending == 1) {
+                CHECK_RC(pzp_writer_close(w), PZP_E_INVALID_ARGUMENT, "existing: close with 0 frames");
+            } else {
+                CHECK_RC(pzp_writer_close(w), PZP_OK, "existing: close");
+            }
+            cur = read_whole_file(path, &sz);
+            if (ending < 2)
+                CHECK(cur && sz == sizeof old && memcmp(cur, old, sz) == 0, "existing file changed (ending %d)", ending);
+            free(cur);
+            CHECK(tmpdir_entries() == 1, "ending %d: %d files in the folder", ending, tmpdir_entries());
+        }
+        verify_container("replaced existing file", path, fr, 3, 0, NULL, 0, NULL, 0, 0, NULL);
+        unlink(path);
+
+        /* pzp_write_file over an existing file; a failing one leaves it alone. */
+        CHECK(write_whole_file(path, old, sizeof old) == 0, "write old file");
+        pzp_encode_params bad = fr[0].p;
+        bad.bpp = 12;
+        CHECK_RC(pzp_write_file(NULL, &bad, fr[0].px, fr[0].size, path), PZP_E_INVALID_ARGUMENT, "write_file bpp 12");
+        size_t sz = 0;
+        uint8_t *cur = read_whole_file(path, &sz);
+        CHECK(cur && sz == sizeof old && memcmp(cur, old, sz) == 0, "failed write_file changed the file");
+        free(cur);
+        CHECK(tmpdir_entries() == 1, "failed write_file left %d files", tmpdir_entries());
+        CHECK_RC(pzp_write_file(NULL, &fr[0].p, fr[0].px, fr[0].size, path), PZP_OK, "write_file over a file");
+        fr[0].delay = 0;
+        verify_container("write_file", path, fr, 1, 1, NULL, 0, NULL, 0, 0, NULL);
+        unlink(path);
+
+        /* A folder that does not exist. */
+        char nodir[4400];
+        tmp_path(nodir, sizeof nodir, "no/such/dir/x.pzp");
+        w = NULL;
+        int rc = pzp_writer_open(nodir, &o, &w);
+        CHECK(rc == PZP_E_IO && w == NULL, "writer_open in a missing folder -> %d", rc);
+        CHECK(rc != PZP_E_IO || pzp_last_os_error() == ENOENT, "os error %d", pzp_last_os_error());
+        pzp_writer_abort(w);
+        CHECK_RC(pzp_write_file(NULL, &fr[0].p, fr[0].px, fr[0].size, nodir), PZP_E_IO, "write_file missing folder");
+    }
+    for (uint32_t i = 0; i < 3; i++) free(fr[i].px);
+}
+
 /* ---- Runner --------------------------------------------------------------- */
 
 typedef struct section {
@@ -1112,6 +1523,7 @@ static const section g_sections[] = {
     {"strerror", test_strerror},
     {"golden", test_golden},
     {"roundtrip", test_roundtrip},
+    {"writer", test_writer},
 };
 
 static int dir_exists(const char *p)
