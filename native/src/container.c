@@ -562,7 +562,8 @@ static int read_blob_range(pzp_container *c, uint32_t off, uint64_t len, int err
                            size_t cap) {
     pzp__clear_error();
     if (c == NULL || (dst == NULL && len)) return pzp__fail(PZP_E_INVALID_ARGUMENT, "NULL argument");
-    if (error == PZP_E_LIMIT) return pzp__fail(PZP_E_LIMIT, "%s of %llu bytes is over its limit", what, (unsigned long long)len);
+    if (error == PZP_E_LIMIT)
+        return pzp__fail(PZP_E_LIMIT, "%s of %llu bytes is over max_%s_bytes", what, (unsigned long long)len, what);
     if (error)
         return pzp__fail(error, "%s range %u+%llu is %s", what, off, (unsigned long long)len,
                          error == PZP_E_TRUNCATED ? "past the end of the file" : "inside the header or index");
