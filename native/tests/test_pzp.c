@@ -1511,6 +1511,485 @@ static void test_writer(void)
     for (uint32_t i = 0; i < 3; i++) free(fr[i].px);
 }
 
+/* ---- 6. errors ------------------------------------------------------------ */
+
+static void errors_null_arguments(const uint8_t *file, size_t size, const char *path)
+{
+    pzp_image_info info;
+    pzp_encode_params p;
+    memset(&p, 0, sizeof p);
+    p.width = 4; p.height = 4; p.bpp = 8; p.channels = 1;
+    uint8_t px[16] = {0}, out[4096];
+    size_t written = 0;
+    uint64_t b1 = 0, b2 = 0;
+    const int E = PZP_E_INVALID_ARGUMENT;
+
+    CHECK_RC(pzp_info(NULL, NULL, size, &info), E, "info src");
+    CHECK_RC(pzp_info(NULL, file, size, NULL), E, "info info");
+    CHECK_RC(pzp_decode_begin(NULL, NULL, size, &info), E, "decode_begin src");
+    /* info is optional where pixels are the result (the library writes it only if given). */
+    CHECK_RC(pzp_decode_begin(NULL, file, size, NULL), PZP_OK, "decode_begin without info");
+    CHECK_RC(pzp_decode_finish(NULL, out, sizeof out), PZP_E_BUFFER_TOO_SMALL, "finish into 4 KiB");
+    CHECK_RC(pzp_decode(NULL, NULL, size, out, sizeof out, &info), E, "decode src");
+    CHECK_RC(pzp_decode(NULL, file, size, NULL, sizeof out, &info), E, "decode dst");
+    CHECK_RC(pzp_info_file(NULL, NULL, &info), E, "info_file path");
+    CHECK_RC(pzp_info_file(NULL, path, NULL), E, "info_file info");
+    CHECK_RC(pzp_decode_file_begin(NULL, NULL, &info), E, "file_begin path");
+    CHECK_RC(pzp_decode_file_begin(NULL, path, NULL), PZP_OK, "file_begin without info");
+    CHECK_RC(pzp_decode_begin(NULL, file, size, &info), PZP_OK, "begin");
+    CHECK_RC(pzp_decode_finish(NULL, NULL, sizeof out), E, "finish dst");
+
+    CHECK_RC(pzp_encode_bound(NULL, &b1, &b2), E, "bound params");
+    CHECK_RC(pzp_encode_bound(&p, NULL, NULL), PZP_OK, "bound with NULL outputs (optional)");
+    CHECK_RC(pzp_encode_frame(NULL, NULL, px, sizeof px, NULL, out, sizeof out, &written), E, "encode_frame params");
+    CHECK_RC(pzp_encode_frame(NULL, &p, NULL, sizeof px, NULL, out, sizeof out, &written), E, "encode_frame pixels");
+    CHECK_RC(pzp_encode_frame(NULL, &p, px, sizeof px, NULL, NULL, sizeof out, &written), E, "encode_frame dst");
+    CHECK_RC(pzp_encode_frame(NULL, &p, px, sizeof px, NULL, out, sizeof out, NULL), E, "encode_frame written");
+    CHECK_RC(pzp_encode(NULL, NULL, px, sizeof px, out, sizeof out, &written), E, "encode params");
+    CHECK_RC(pzp_encode(NULL, &p, NULL, sizeof px, out, sizeof out, &written), E, "encode pixels");
+    CHECK_RC(pzp_encode(NULL, &p, px, sizeof px, NULL, sizeof out, &written), E, "encode dst");
+    CHECK_RC(pzp_encode(NULL, &p, px, sizeof px, out, sizeof out, NULL), E, "encode written");
+    CHECK_RC(pzp_write_file(NULL, NULL, px, sizeof px, path), E, "write_file params");
+    CHECK_RC(pzp_write_file(NULL, &p, NULL, sizeof px, path), E, "write_file pixels");
+    CHECK_RC(pzp_write_file(NULL, &p, px, sizeof px, NULL), E, "write_file path");
+
+    pzp_container *c = (pzp_container *)1;
+    CHECK_RC(pzp_container_open(NULL, &c), E, "open path");
+    CHECK_RC(pzp_container_open(path, NULL), E, "open out");
+    CHECK_RC(pzp_container_open_memory(NULL, size, &c), E, "open_memory data");
+    CHECK_RC(pzp_container_open_memory(file, size, NULL), E, "open_memory out");
+    pzp_container_info ci;
+    pzp_frame_entry fe;
+    CHECK_RC(pzp_container_get_info(NULL, &ci), E, "get_info c");
+    CHECK_RC(pzp_container_get_entries(NULL, 0, 1, &fe), E, "get_entries c");
+    CHECK_RC(pzp_container_frame_info(NULL, NULL, 0, &info), E, "frame_info c");
+    CHECK_RC(pzp_container_decode_frame_begin(NULL, NULL, 0, &info), E, "decode_frame_begin c");
+    CHECK_RC(pzp_container_decode_frame(NULL, NULL, 0, out, sizeof out, &info), E, "decode_frame c");
+    CHECK_RC(pzp_container_read_metadata(NULL, out, sizeof out), E, "read_metadata c");
+    CHECK_RC(pzp_container_read_audio(NULL, out, sizeof out), E, "read_audio c");
+    CHECK_RC(pzp_container_read_blob(NULL, 0, out, sizeof out), E, "read_blob c");
+    c = NULL;
+    CHECK_RC(pzp_container_open_memory(file, size, &c), PZP_OK, "open_memory");
+    if (c) {
+        CHECK_RC(pzp_container_get_info(c, NULL), E, "get_info info");
+        CHECK_RC(pzp_container_get_entries(c, 0, 1, NULL), E, "get_entries entries");
+        CHECK_RC(pzp_container_frame_info(NULL, c, 0, NULL), E, "frame_info info");
+        CHECK_RC(pzp_container_decode_frame(NULL, c, 0, NULL, sizeof out, &info), E, "decode_frame dst");
+        CHECK_RC(pzp_container_read_blob(c, 0, NULL, sizeof out), E, "read_blob dst");
+        pzp_container_close(c);
+    }
+    pzp_container_close(NULL);
+
+    pzp_writer *w = (pzp_writer *)1;
+    CHECK_RC(pzp_writer_open(NULL, NULL, &w), E, "writer_open path");
+    char wpath[4400];
+    tmp_path(wpath, sizeof wpath, "null.pzp");
+    CHECK_RC(pzp_writer_open(wpath, NULL, NULL), E, "writer_open out");
+    CHECK_RC(pzp_writer_add_frame(NULL, &p, px, sizeof px, 0), E, "add_frame w");
+    CHECK_RC(pzp_writer_add_blob(NULL, out, 10, 0), E, "add_blob w");
+    CHECK_RC(pzp_writer_set_metadata(NULL, "x", 1), E, "set_metadata w");
+    CHECK_RC(pzp_writer_set_audio(NULL, "x", 1, PZP_AUDIO_WAVE), E, "set_audio w");
+    CHECK_RC(pzp_writer_close(NULL), E, "close w");
+    CHECK(pzp_writer_frame_count(NULL) == 0, "frame_count(NULL)");
+    w = NULL;
+    CHECK_RC(pzp_writer_open(wpath, NULL, &w), PZP_OK, "writer_open");
+    if (w) {
+        CHECK_RC(pzp_writer_add_frame(w, NULL, px, sizeof px, 0), E, "add_frame params");
+        CHECK_RC(pzp_writer_add_frame(w, &p, NULL, sizeof px, 0), E, "add_frame pixels");
+        CHECK_RC(pzp_writer_add_blob(w, NULL, 10, 0), E, "add_blob blob");
+        pzp_writer_abort(w);
+    }
+    CHECK(!file_exists(wpath), "writer file left behind");
+    pzp_writer_abort(NULL);
+    pzp_dctx_free(NULL);
+    pzp_cctx_free(NULL);
+    CHECK(pzp_dctx_decode_count(NULL) == 0 || 1, "decode_count(NULL) does not crash");
+    pzp_get_limits(NULL);
+    pzp_default_limits(NULL);
+}
+
+static int contains(const char *hay, const char *needle) { return hay && strstr(hay, needle) != NULL; }
+
+static void test_errors(void)
+{
+    char path[4400], cpath[4400], mpath[4400];
+    conf_path(path, sizeof path, "f_rgb8_none", ".pzp");
+    conf_path(cpath, sizeof cpath, "c_12frames_small_loop65535", ".pzp");
+    conf_path(mpath, sizeof mpath, "c_audio_meta_loop7", ".pzp");
+    size_t size = 0, csize = 0;
+    uint8_t *file = read_whole_file(path, &size);
+    uint8_t *cfile = read_whole_file(cpath, &csize);
+    CHECK(file && cfile, "cannot read conformance files");
+    if (!file || !cfile) {
+        free(file);
+        free(cfile);
+        return;
+    }
+    errors_null_arguments(file, size, path);
+
+    /* Destination one byte short. */
+    pzp_image_info info;
+    CHECK_RC(pzp_info(NULL, file, size, &info), PZP_OK, "info");
+    size_t need = (size_t)info.decoded_bytes;
+    uint8_t *out = xmalloc(need), *ref = xmalloc(need);
+    CHECK_RC(pzp_decode(NULL, file, size, ref, need, &info), PZP_OK, "decode");
+    memset(out, 0, need);
+    CHECK_RC(pzp_decode(NULL, file, size, out, need, NULL), PZP_OK, "decode without info");
+    CHECK(memcmp(out, ref, need) == 0, "decode without info: pixels");
+    CHECK_RC(pzp_decode(NULL, file, size, out, need - 1, &info), PZP_E_BUFFER_TOO_SMALL, "decode short");
+    CHECK_RC(pzp_decode(NULL, file, size, out, 0, &info), PZP_E_BUFFER_TOO_SMALL, "decode 0");
+    CHECK_RC(pzp_decode_file_begin(NULL, path, &info), PZP_OK, "file_begin");
+    CHECK_RC(pzp_decode_finish(NULL, out, need - 1), PZP_E_BUFFER_TOO_SMALL, "finish short");
+    pzp_container *c = NULL;
+    CHECK_RC(pzp_container_open(cpath, &c), PZP_OK, "open 12 frames");
+    if (c) {
+        pzp_image_info fi;
+        CHECK_RC(pzp_container_frame_info(NULL, c, 11, &fi), PZP_OK, "frame_info 11");
+        uint8_t *fo = xmalloc((size_t)fi.decoded_bytes);
+        CHECK_RC(pzp_container_decode_frame(NULL, c, 11, fo, (size_t)fi.decoded_bytes - 1, &fi),
+                 PZP_E_BUFFER_TOO_SMALL, "decode_frame short");
+        CHECK_RC(pzp_container_decode_frame(NULL, c, 11, fo, (size_t)fi.decoded_bytes, &fi), PZP_OK,
+                 "decode_frame after a short one");
+        CHECK_RC(pzp_container_decode_frame(NULL, c, 10, fo, (size_t)fi.decoded_bytes, NULL), PZP_OK,
+                 "decode_frame without info");
+        /* Out of range. */
+        const uint32_t bad_index[] = {12, 13, 1000, 0xFFFFFFFFu};
+        for (size_t i = 0; i < sizeof bad_index / sizeof bad_index[0]; i++) {
+            uint32_t k = bad_index[i];
+            pzp_frame_entry e[2];
+            CHECK_RC(pzp_container_decode_frame(NULL, c, k, fo, (size_t)fi.decoded_bytes, &fi), PZP_E_OUT_OF_RANGE,
+                     "decode_frame %u", k);
+            CHECK_RC(pzp_container_decode_frame_begin(NULL, c, k, &fi), PZP_E_OUT_OF_RANGE, "begin %u", k);
+            CHECK_RC(pzp_container_frame_info(NULL, c, k, &fi), PZP_E_OUT_OF_RANGE, "frame_info %u", k);
+            CHECK_RC(pzp_container_read_blob(c, k, fo, (size_t)fi.decoded_bytes), PZP_E_OUT_OF_RANGE, "read_blob %u", k);
+            CHECK_RC(pzp_container_get_entries(c, k, 1, e), PZP_E_OUT_OF_RANGE, "get_entries %u", k);
+        }
+        pzp_frame_entry e[2];
+        CHECK_RC(pzp_container_get_entries(c, 11, 2, e), PZP_E_OUT_OF_RANGE, "get_entries 11+2");
+        CHECK_RC(pzp_container_get_entries(c, 0xFFFFFFFFu, 2, e), PZP_E_OUT_OF_RANGE, "get_entries wrapping");
+        CHECK_RC(pzp_container_get_entries(c, 11, 1, e), PZP_OK, "get_entries 11+1");
+        uint8_t m[4];
+        pzp_container_info ci;
+        CHECK_RC(pzp_container_get_info(c, &ci), PZP_OK, "info");
+        if (ci.metadata_bytes == 0) CHECK_RC(pzp_container_read_metadata(c, m, sizeof m), PZP_OK, "no metadata");
+        free(fo);
+        pzp_container_close(c);
+    }
+    c = NULL;
+    CHECK_RC(pzp_container_open(mpath, &c), PZP_OK, "open audio+meta");
+    if (c) {
+        pzp_container_info ci;
+        CHECK_RC(pzp_container_get_info(c, &ci), PZP_OK, "info");
+        uint8_t *m = xmalloc((size_t)ci.metadata_bytes + (size_t)ci.audio_bytes + 1);
+        CHECK(ci.metadata_bytes > 1 && ci.audio_bytes > 1, "audio+meta sizes");
+        CHECK_RC(pzp_container_read_metadata(c, m, (size_t)ci.metadata_bytes - 1), PZP_E_BUFFER_TOO_SMALL, "meta short");
+        CHECK_RC(pzp_container_read_audio(c, m, (size_t)ci.audio_bytes - 1), PZP_E_BUFFER_TOO_SMALL, "audio short");
+        CHECK_RC(pzp_container_read_metadata(c, m, (size_t)ci.metadata_bytes), PZP_OK, "meta");
+        CHECK_RC(pzp_container_read_audio(c, m, (size_t)ci.audio_bytes), PZP_OK, "audio");
+        free(m);
+        pzp_container_close(c);
+    }
+
+    /* Finish without begin, twice, after a failed begin. */
+    pzp_dctx *d = pzp_dctx_create();
+    CHECK_RC(pzp_decode_finish(d, out, need), PZP_E_BAD_STATE, "finish on a fresh context");
+    CHECK_RC(pzp_decode_begin(d, file, size, &info), PZP_OK, "begin");
+    CHECK_RC(pzp_decode_finish(d, out, need), PZP_OK, "finish");
+    CHECK(memcmp(out, ref, need) == 0, "pixels");
+    CHECK_RC(pzp_decode_finish(d, out, need), PZP_E_BAD_STATE, "second finish");
+    CHECK_RC(pzp_decode_begin(d, file, size, &info), PZP_OK, "begin");
+    CHECK_RC(pzp_decode_begin(d, "junkjunkjunk", 12, &info), PZP_E_NOT_PZP, "failed begin");
+    CHECK_RC(pzp_decode_finish(d, out, need), PZP_E_BAD_STATE, "finish after a failed begin");
+    CHECK_RC(pzp_info(d, file, size, &info), PZP_OK, "info");
+    CHECK_RC(pzp_decode_finish(d, out, need), PZP_E_BAD_STATE, "finish after info");
+    pzp_dctx_free(d);
+
+    /* Not PZP data. */
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                  0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE};
+    uint8_t rnd[4096];
+    uint64_t st = 77;
+    for (size_t i = 0; i < sizeof rnd; i++) rnd[i] = (uint8_t)rng_next(&st);
+    rnd[0] = 'x';
+    struct {
+        const char *name;
+        const void *data;
+        size_t size;
+    } junk[] = {{"PNG header", png, sizeof png}, {"random bytes", rnd, sizeof rnd}, {"empty", "", 0},
+                {"text", "P6\n1 1\n255\nabc", 15}, {"PZP0 magic only", "0PZP", 4}};
+    char jpath[4400];
+    tmp_path(jpath, sizeof jpath, "junk.bin");
+    for (size_t j = 0; j < sizeof junk / sizeof junk[0]; j++) {
+        const char *n = junk[j].name;
+        /* the bare magic is a truncated PZP file, the rest is not PZP at all */
+        const int E = junk[j].size == 4 ? PZP_E_TRUNCATED : PZP_E_NOT_PZP;
+        CHECK_RC(pzp_info(NULL, junk[j].data, junk[j].size, &info), E, "info %s", n);
+        CHECK_RC(pzp_decode(NULL, junk[j].data, junk[j].size, out, need, &info), E, "decode %s", n);
+        c = (pzp_container *)1;
+        CHECK_RC(pzp_container_open_memory(junk[j].data, junk[j].size, &c), E, "open_memory %s", n);
+        CHECK(c == NULL, "open_memory %s: *out not NULL on failure", n);
+        CHECK(write_whole_file(jpath, junk[j].data, junk[j].size) == 0, "write %s", n);
+        CHECK_RC(pzp_info_file(NULL, jpath, &info), E, "info_file %s", n);
+        CHECK_RC(pzp_decode_file_begin(NULL, jpath, &info), E, "file_begin %s", n);
+        c = (pzp_container *)1;
+        CHECK_RC(pzp_container_open(jpath, &c), E, "open %s", n);
+        CHECK(c == NULL, "open %s: *out not NULL on failure", n);
+        CHECK(pzp_last_error()[0] != '\0', "no detail for %s", n);
+    }
+    unlink(jpath);
+    tmp_path(jpath, sizeof jpath, "does-not-exist.pzp");
+    CHECK_RC(pzp_decode_file_begin(NULL, jpath, &info), PZP_E_IO, "missing file");
+    CHECK(pzp_last_os_error() == ENOENT, "missing file: errno %d", pzp_last_os_error());
+    CHECK_RC(pzp_container_open(jpath, &c), PZP_E_IO, "open missing file");
+    CHECK_RC(pzp_container_open(g_tmpdir, &c), PZP_E_IO, "open a folder");
+
+    /* Encode refusals. */
+    {
+        pzp_encode_params p;
+        uint64_t fb = 0, bb = 0;
+        uint8_t px[64] = {0}, enc[4096];
+        size_t written = 0;
+#define BASE() (memset(&p, 0, sizeof p), p.width = 4, p.height = 4, p.bpp = 8, p.channels = 1)
+        BASE();
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_OK, "bound 4x4");
+        CHECK_RC(pzp_encode(NULL, &p, px, 15, enc, sizeof enc, &written), PZP_E_INVALID_ARGUMENT, "pixels_size short");
+        CHECK_RC(pzp_encode(NULL, &p, px, 17, enc, sizeof enc, &written), PZP_E_INVALID_ARGUMENT, "pixels_size long");
+        CHECK_RC(pzp_encode(NULL, &p, px, 16, enc, sizeof enc, &written), PZP_OK, "4x4");
+        CHECK_RC(pzp_encode(NULL, &p, px, 16, enc, written - 1, &written), PZP_E_BUFFER_TOO_SMALL, "dst short");
+        CHECK_RC(pzp_encode(NULL, &p, px, 16, enc, 10, &written), PZP_E_BUFFER_TOO_SMALL, "dst 10");
+        CHECK_RC(pzp_encode_frame(NULL, &p, px, 16, NULL, enc, 3, &written), PZP_E_BUFFER_TOO_SMALL, "frame dst 3");
+        BASE(); p.width = 0;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "width 0");
+        CHECK_RC(pzp_encode(NULL, &p, px, 0, enc, sizeof enc, &written), PZP_E_INVALID_ARGUMENT, "encode width 0");
+        BASE(); p.height = 0;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "height 0");
+        CHECK_RC(pzp_encode_frame(NULL, &p, px, 0, NULL, enc, sizeof enc, &written), PZP_E_INVALID_ARGUMENT,
+                 "encode_frame height 0");
+        BASE(); p.channels = 0;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "channels 0");
+        const uint32_t bad_bpp[] = {0, 1, 4, 12, 24, 32};
+        for (size_t i = 0; i < sizeof bad_bpp / sizeof bad_bpp[0]; i++) {
+            BASE(); p.bpp = bad_bpp[i];
+            CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "bpp %u", bad_bpp[i]);
+            CHECK_RC(pzp_encode(NULL, &p, px, 16, enc, sizeof enc, &written), PZP_E_INVALID_ARGUMENT, "encode bpp %u",
+                     bad_bpp[i]);
+        }
+        /* Palette with more than 8 byte channels (Q3). */
+        BASE(); p.channels = 9; p.configuration = PZP_USE_PALETTE;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "palette 9 channels");
+        BASE(); p.channels = 5; p.bpp = 16; p.configuration = PZP_USE_PALETTE;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "palette 16-bit 5 channels");
+        BASE(); p.channels = 4; p.bpp = 16; p.configuration = PZP_USE_PALETTE;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_OK, "palette 16-bit 4 channels");
+        BASE(); p.channels = 8; p.configuration = PZP_USE_PALETTE;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_OK, "palette 8 channels");
+        /* More than 255 byte channels (Q7). */
+        BASE(); p.channels = 255;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_OK, "255 channels");
+        BASE(); p.channels = 256;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "256 channels");
+        BASE(); p.channels = 128; p.bpp = 16;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "16-bit 128 channels");
+        BASE(); p.channels = 0x80000001u; p.bpp = 16;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "16-bit 2^31+1 channels (wraps to 2)");
+        /* Invalid group tables. */
+        BASE(); p.channels = 3; p.group_count = 1; p.groups[0][0] = 2; p.groups[0][1] = 8;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "groups not covering");
+        BASE(); p.channels = 3; p.group_count = 9;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "9 groups");
+        BASE(); p.channels = 1; p.bpp = 16; p.group_count = 1; p.groups[0][0] = 2; p.groups[0][1] = 16;
+        p.groups[0][2] = PZP_PREDICT_LEFT;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "u16 left");
+        p.groups[0][2] = PZP_PREDICT_GRADIENT;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_OK, "u16 gradient");
+        p.configuration = PZP_USE_PALETTE;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "u16 gradient with palette");
+        BASE(); p.channels = 2; p.group_count = 1; p.groups[0][0] = 2; p.groups[0][1] = 8; p.groups[0][2] = 2;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "u8 gradient");
+        p.groups[0][2] = 0; p.groups[0][3] = 1;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "reserved byte");
+
+        /* Sizes wrapping 32 and 64 bits: refused, never wrapped (default limits: max_pixels;
+         * without limits: too large for the format). */
+        pzp_limits none;
+        memset(&none, 0, sizeof none);
+        for (int lim = 0; lim < 2; lim++) {
+            CHECK_RC(pzp_set_limits(lim ? &none : NULL), PZP_OK, "set_limits");
+            int want = lim ? PZP_E_TOO_LARGE : PZP_E_LIMIT;
+            struct {
+                uint32_t w, h, bpp, ch;
+                size_t wrapped; /* the size a wrapping computation would expect */
+            } big[] = {
+                {65536, 65537, 8, 1, 65536},
+                {65536, 65536, 8, 1, 0},
+                {65536, 65537, 16, 2, 262144},
+                {0xFFFFFFFFu, 0xFFFFFFFFu, 8, 1, 1},
+                {0xFFFFFFFFu, 0xFFFFFFFFu, 16, 128, 0},
+                {0xFFFFFFFFu, 0xFFFFFFFFu, 8, 255, 255},
+                {0x80000000u, 2, 8, 1, 0},
+            };
+            for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+                BASE();
+                p.width = big[i].w; p.height = big[i].h; p.bpp = big[i].bpp; p.channels = big[i].ch;
+                int ok_alt = big[i].ch * big[i].bpp / 8 > 255 ? PZP_E_INVALID_ARGUMENT : want;
+                int rc = pzp_encode_bound(&p, &fb, &bb);
+                CHECK(rc == ok_alt, "bound %ux%u b%u c%u (limits %d) -> %d (%s), expected %d", p.width, p.height,
+                      p.bpp, p.channels, lim, rc, pzp_last_error(), ok_alt);
+                uint8_t *tiny = xcalloc(big[i].wrapped + 1);
+                rc = pzp_encode(NULL, &p, tiny, big[i].wrapped, enc, sizeof enc, &written);
+                CHECK(rc == ok_alt, "encode %ux%u b%u c%u with %zu bytes (limits %d) -> %d (%s), expected %d",
+                      p.width, p.height, p.bpp, p.channels, big[i].wrapped, lim, rc, pzp_last_error(), ok_alt);
+                free(tiny);
+            }
+            /* 2^31 bytes of payload: the format's limit (Q2). */
+            BASE(); p.width = 46341; p.height = 46341; p.bpp = 8; p.channels = 1;
+            CHECK_RC(pzp_encode_bound(&p, &fb, &bb), want, "46341^2 (payload > 2^31, limits %d)", lim);
+            BASE(); p.width = 32768; p.height = 16384; p.bpp = 16; p.channels = 2;
+            CHECK_RC(pzp_encode_bound(&p, &fb, &bb), want, "2^31 bytes exactly (limits %d)", lim);
+        }
+        CHECK_RC(pzp_set_limits(NULL), PZP_OK, "restore limits");
+
+        /* Payload over the reference reader's 100,000,000 bytes (Q1). The pixel buffer is
+         * calloc'ed and refused before any compression, so this is cheap. */
+        BASE(); p.width = 10001; p.height = 10000; p.bpp = 8; p.channels = 1;
+        size_t bsize = (size_t)p.width * p.height;
+        uint8_t *bigpx = calloc(1, bsize);
+        CHECK(bigpx != NULL, "calloc 100 MB");
+        if (bigpx) {
+            CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_OK, "bound 10001x10000");
+            CHECK_RC(pzp_encode(NULL, &p, bigpx, bsize, enc, sizeof enc, &written), PZP_E_TOO_LARGE,
+                     "encode 100,010,000 bytes");
+            CHECK(contains(pzp_last_error(), "100,000,000") || contains(pzp_last_error(), "100000000"),
+                  "detail does not mention the reference limit: '%s'", pzp_last_error());
+            CHECK_RC(pzp_encode_frame(NULL, &p, bigpx, bsize, NULL, enc, sizeof enc, &written), PZP_E_TOO_LARGE,
+                     "encode_frame 100,010,000 bytes");
+            char bpath[4400];
+            tmp_path(bpath, sizeof bpath, "big.pzp");
+            CHECK_RC(pzp_write_file(NULL, &p, bigpx, bsize, bpath), PZP_E_TOO_LARGE, "write_file 100 MB");
+            CHECK(!file_exists(bpath), "refused write_file left a file");
+            if (!g_quick) {
+                /* Allowed explicitly, and readable by this library. */
+                p.options = PZP_ENCODE_ALLOW_LARGE;
+                bigpx[bsize / 2] = 7;
+                uint8_t *benc = xmalloc((size_t)fb);
+                CHECK_RC(pzp_encode(NULL, &p, bigpx, bsize, benc, (size_t)fb, &written), PZP_OK, "ALLOW_LARGE");
+                uint8_t *bout = xmalloc(bsize);
+                CHECK_RC(pzp_decode(NULL, benc, written, bout, bsize, &info), PZP_OK, "decode a large payload");
+                CHECK(memcmp(bout, bigpx, bsize) == 0, "large payload pixels");
+                free(bout);
+                free(benc);
+            }
+            free(bigpx);
+        }
+#undef BASE
+    }
+
+    /* Limits. */
+    {
+        pzp_limits def, cur, lim;
+        pzp_default_limits(&def);
+        CHECK(def.max_pixels == (1ull << 28) && def.max_frames == (1ull << 24) &&
+                  def.max_metadata_bytes == (1ull << 28) && def.max_audio_bytes == (1ull << 30) &&
+                  def.max_alloc_bytes == (1ull << 30),
+              "default limits differ from pzp.h");
+        pzp_get_limits(&cur);
+        CHECK(memcmp(&cur, &def, sizeof cur) == 0, "limits in force are not the defaults");
+        pzp_image_info fi;
+        char apath[4400], dpath[4400];
+        conf_path(apath, sizeof apath, "c_audio_meta_loop7", ".pzp");
+        conf_path(dpath, sizeof dpath, "c_5frames_rle_delays", ".pzp");
+        struct {
+            const char *name;
+            int field;
+            uint64_t value;
+        } cases[] = {{"max_pixels", 0, 100}, {"max_frames", 1, 5}, {"max_metadata_bytes", 2, 1},
+                     {"max_audio_bytes", 3, 1}, {"max_alloc_bytes", 4, 1000}};
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            lim = def;
+            uint64_t *f[5] = {&lim.max_pixels, &lim.max_frames, &lim.max_metadata_bytes, &lim.max_audio_bytes,
+                              &lim.max_alloc_bytes};
+            *f[cases[i].field] = cases[i].value;
+            CHECK_RC(pzp_set_limits(&lim), PZP_OK, "set %s", cases[i].name);
+            pzp_get_limits(&cur);
+            CHECK(memcmp(&cur, &lim, sizeof cur) == 0, "get_limits after setting %s", cases[i].name);
+            int rc;
+            const char *which;
+            if (cases[i].field == 0 || cases[i].field == 4) {
+                which = "decode f_rgb8_none";
+                rc = pzp_decode(NULL, file, size, out, need, &info);
+                CHECK(rc == PZP_E_LIMIT, "%s: %s -> %d (%s)", cases[i].name, which, rc, pzp_last_error());
+                CHECK(contains(pzp_last_error(), cases[i].name), "%s: detail '%s'", cases[i].name, pzp_last_error());
+                rc = pzp_decode_file_begin(NULL, path, &info);
+                CHECK(rc == PZP_E_LIMIT && contains(pzp_last_error(), cases[i].name), "%s: file_begin -> %d (%s)",
+                      cases[i].name, rc, pzp_last_error());
+                c = NULL;
+                rc = pzp_container_open(dpath, &c); /* 48x36 RGB frames */
+                if (rc == PZP_OK) rc = pzp_container_decode_frame(NULL, c, 3, out, need, &fi);
+                CHECK(rc == PZP_E_LIMIT && contains(pzp_last_error(), cases[i].name), "%s: container frame -> %d (%s)",
+                      cases[i].name, rc, pzp_last_error());
+                pzp_container_close(c);
+                if (cases[i].field == 0) {
+                    pzp_encode_params p;
+                    memset(&p, 0, sizeof p);
+                    p.width = 11; p.height = 10; p.bpp = 8; p.channels = 1;
+                    uint64_t fb, bb;
+                    rc = pzp_encode_bound(&p, &fb, &bb);
+                    CHECK(rc == PZP_E_LIMIT && contains(pzp_last_error(), "max_pixels"), "encode over max_pixels -> %d",
+                          rc);
+                }
+            } else if (cases[i].field == 1) {
+                c = NULL;
+                rc = pzp_container_open(cpath, &c);
+                CHECK(rc == PZP_E_LIMIT && contains(pzp_last_error(), cases[i].name), "%s: open 12 frames -> %d (%s)",
+                      cases[i].name, rc, pzp_last_error());
+                pzp_container_close(c);
+                c = NULL;
+                rc = pzp_container_open_memory(cfile, csize, &c);
+                CHECK(rc == PZP_E_LIMIT && contains(pzp_last_error(), cases[i].name),
+                      "%s: open_memory 12 frames -> %d (%s)", cases[i].name, rc, pzp_last_error());
+                pzp_container_close(c);
+            } else {
+                /* metadata/audio: refused at open or when read */
+                c = NULL;
+                rc = pzp_container_open(apath, &c);
+                if (rc == PZP_OK) {
+                    uint8_t buf[65536];
+                    rc = cases[i].field == 2 ? pzp_container_read_metadata(c, buf, sizeof buf)
+                                             : pzp_container_read_audio(c, buf, sizeof buf);
+                }
+                CHECK(rc == PZP_E_LIMIT && contains(pzp_last_error(), cases[i].name), "%s: -> %d (%s)", cases[i].name,
+                      rc, pzp_last_error());
+                pzp_container_close(c);
+                /* and the writer refuses to attach more */
+                char wpath[4400];
+                tmp_path(wpath, sizeof wpath, "lim.pzp");
+                pzp_writer *w = NULL;
+                CHECK_RC(pzp_writer_open(wpath, NULL, &w), PZP_OK, "writer open");
+                if (w) {
+                    rc = cases[i].field == 2 ? pzp_writer_set_metadata(w, "ab", 2)
+                                             : pzp_writer_set_audio(w, "ab", 2, PZP_AUDIO_WAVE);
+                    CHECK(rc == PZP_E_LIMIT && contains(pzp_last_error(), cases[i].name), "%s: writer -> %d (%s)",
+                          cases[i].name, rc, pzp_last_error());
+                    pzp_writer_abort(w);
+                }
+            }
+        }
+        /* 0 = no limit. */
+        memset(&lim, 0, sizeof lim);
+        CHECK_RC(pzp_set_limits(&lim), PZP_OK, "set no limits");
+        CHECK_RC(pzp_decode(NULL, file, size, out, need, &info), PZP_OK, "decode without limits");
+        CHECK_RC(pzp_set_limits(NULL), PZP_OK, "set_limits(NULL)");
+        pzp_get_limits(&cur);
+        CHECK(memcmp(&cur, &def, sizeof cur) == 0, "set_limits(NULL) does not restore the defaults");
+        CHECK_RC(pzp_decode(NULL, file, size, out, need, &info), PZP_OK, "decode after restoring limits");
+        CHECK(memcmp(out, ref, need) == 0, "pixels after restoring limits");
+    }
+    free(out);
+    free(ref);
+    free(file);
+    free(cfile);
+}
+
 /* ---- Runner --------------------------------------------------------------- */
 
 typedef struct section {
@@ -1524,6 +2003,7 @@ static const section g_sections[] = {
     {"golden", test_golden},
     {"roundtrip", test_roundtrip},
     {"writer", test_writer},
+    {"errors", test_errors},
 };
 
 static int dir_exists(const char *p)
