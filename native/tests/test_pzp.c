@@ -1990,6 +1990,235 @@ static void test_errors(void)
     free(cfile);
 }
 
+/* ---- 7. damaged ----------------------------------------------------------- */
+
+#define DAMAGED_MAX_OUT (32u << 20) /* decode buffers above this are not allocated */
+
+typedef struct damage_stats {
+    unsigned long inputs, decoded_frames, failed_frames;
+} damage_stats;
+
+/* Decodes everything a (possibly damaged) file holds through every memory entry
+ * point; any return code is acceptable, a crash or a sanitizer report is not. */
+static void damaged_decode_memory(pzp_dctx *d, const uint8_t *data, size_t size, damage_stats *st)
+{
+    static uint8_t small[4096];
+    pzp_image_info info;
+    int rc = pzp_info(d, data, size, &info);
+    CHECK(rc >= 0 && rc < PZP_ERROR_COUNT, "info returned %d", rc);
+    uint8_t *out = NULL;
+    if (rc == PZP_OK && info.decoded_bytes <= DAMAGED_MAX_OUT) out = xmalloc((size_t)info.decoded_bytes);
+    size_t cap = out ? (size_t)info.decoded_bytes : sizeof small;
+    rc = pzp_decode(d, data, size, out ? out : small, cap, &info);
+    CHECK(rc >= 0 && rc < PZP_ERROR_COUNT, "decode returned %d", rc);
+    if (rc == PZP_OK) CHECK(pzp_last_error()[0] == '\0', "detail after a success");
+    else CHECK(pzp_last_error()[0] != '\0', "no detail after error %d", rc);
+    rc = pzp_decode_begin(d, data, size, &info);
+    if (rc == PZP_OK) {
+        rc = pzp_decode_finish(d, out ? out : small, cap);
+        /* finish may still find damage (e.g. palette indices out of range, Q6) */
+        CHECK(rc >= 0 && rc < PZP_ERROR_COUNT && rc != PZP_E_BAD_STATE && rc != PZP_E_INVALID_ARGUMENT,
+              "finish returned %d", rc);
+    }
+    free(out);
+
+    pzp_container *c = NULL;
+    rc = pzp_container_open_memory(data, size, &c);
+    CHECK((rc == PZP_OK) == (c != NULL), "open_memory rc %d with container %p", rc, (void *)c);
+    if (!c) return;
+    pzp_container_info ci;
+    CHECK_RC(pzp_container_get_info(c, &ci), PZP_OK, "get_info");
+    CHECK(ci.file_bytes == size, "file_bytes %llu of %zu", (unsigned long long)ci.file_bytes, size);
+    uint32_t n = ci.frame_count < 64 ? ci.frame_count : 64;
+    pzp_frame_entry *e = xcalloc((n ? n : 1) * sizeof *e);
+    if (n) CHECK_RC(pzp_container_get_entries(c, 0, n, e), PZP_OK, "get_entries");
+    for (uint32_t k = 0; k < n; k++) {
+        /* in order, then one backwards jump */
+        uint32_t i = k + 1 == n && n > 2 ? n / 2 : k;
+        pzp_image_info fi;
+        rc = pzp_container_frame_info(d, c, i, &fi);
+        out = NULL;
+        if (rc == PZP_OK && fi.decoded_bytes <= DAMAGED_MAX_OUT) out = xmalloc((size_t)fi.decoded_bytes);
+        cap = out ? (size_t)fi.decoded_bytes : sizeof small;
+        rc = pzp_container_decode_frame(d, c, i, out ? out : small, cap, &fi);
+        CHECK(rc >= 0 && rc < PZP_ERROR_COUNT && rc != PZP_E_OUT_OF_RANGE && rc != PZP_E_INVALID_ARGUMENT,
+              "decode_frame %u returned %d (%s)", i, rc, pzp_last_error());
+        if (rc == PZP_OK) st->decoded_frames++;
+        else st->failed_frames++;
+        free(out);
+        if (e[i].valid && e[i].size <= DAMAGED_MAX_OUT) {
+            uint8_t *b = xmalloc((size_t)e[i].size);
+            rc = pzp_container_read_blob(c, i, b, (size_t)e[i].size);
+            CHECK(rc == PZP_OK || rc == PZP_E_TRUNCATED || rc == PZP_E_IO || rc == PZP_E_CORRUPT,
+                  "read_blob %u returned %d", i, rc);
+            free(b);
+        }
+    }
+    if (ci.metadata_bytes <= DAMAGED_MAX_OUT) {
+        uint8_t *m = xmalloc((size_t)ci.metadata_bytes);
+        rc = pzp_container_read_metadata(c, m, (size_t)ci.metadata_bytes);
+        CHECK(rc != PZP_E_BUFFER_TOO_SMALL && rc != PZP_E_INVALID_ARGUMENT, "read_metadata returned %d", rc);
+        free(m);
+    }
+    if (ci.audio_bytes <= DAMAGED_MAX_OUT) {
+        uint8_t *a = xmalloc((size_t)ci.audio_bytes);
+        rc = pzp_container_read_audio(c, a, (size_t)ci.audio_bytes);
+        CHECK(rc != PZP_E_BUFFER_TOO_SMALL && rc != PZP_E_INVALID_ARGUMENT, "read_audio returned %d", rc);
+        free(a);
+    }
+    free(e);
+    pzp_container_close(c);
+}
+
+/* The same through a file: pzp_info_file, pzp_decode_file_begin, pzp_container_open. */
+static void damaged_decode_file(pzp_dctx *d, const uint8_t *data, size_t size)
+{
+    static uint8_t small[4096];
+    char path[4400];
+    tmp_path(path, sizeof path, "damaged.pzp");
+    if (write_whole_file(path, data, size) != 0) {
+        CHECK(0, "cannot write %s", path);
+        return;
+    }
+    pzp_image_info info;
+    int rc = pzp_info_file(d, path, &info);
+    uint8_t *out = NULL;
+    if (rc == PZP_OK && info.decoded_bytes <= DAMAGED_MAX_OUT) out = xmalloc((size_t)info.decoded_bytes);
+    rc = pzp_decode_file_begin(d, path, &info);
+    if (rc == PZP_OK) pzp_decode_finish(d, out ? out : small, out ? (size_t)info.decoded_bytes : sizeof small);
+    free(out);
+    pzp_container *c = NULL;
+    rc = pzp_container_open(path, &c);
+    if (c) {
+        pzp_container_info ci;
+        pzp_container_get_info(c, &ci);
+        uint32_t n = ci.frame_count < 64 ? ci.frame_count : 64;
+        for (uint32_t k = n; k-- > 0;) { /* backwards: every frame decodes its chain */
+            pzp_image_info fi;
+            out = NULL;
+            if (pzp_container_frame_info(d, c, k, &fi) == PZP_OK && fi.decoded_bytes <= DAMAGED_MAX_OUT)
+                out = xmalloc((size_t)fi.decoded_bytes);
+            rc = pzp_container_decode_frame(d, c, k, out ? out : small, out ? (size_t)fi.decoded_bytes : sizeof small,
+                                            &fi);
+            CHECK(rc >= 0 && rc < PZP_ERROR_COUNT && rc != PZP_E_OUT_OF_RANGE, "file frame %u returned %d", k, rc);
+            free(out);
+        }
+        if (ci.metadata_bytes <= DAMAGED_MAX_OUT && ci.audio_bytes <= DAMAGED_MAX_OUT) {
+            uint8_t *m = xmalloc((size_t)(ci.metadata_bytes > ci.audio_bytes ? ci.metadata_bytes : ci.audio_bytes));
+            pzp_container_read_metadata(c, m, (size_t)ci.metadata_bytes);
+            pzp_container_read_audio(c, m, (size_t)ci.audio_bytes);
+            free(m);
+        }
+        pzp_container_close(c);
+    }
+    unlink(path);
+}
+
+static void damaged_file(const char *base)
+{
+    char path[4400];
+    conf_path(path, sizeof path, base, ".pzp");
+    size_t size = 0;
+    uint8_t *orig = read_whole_file(path, &size);
+    CHECK(orig != NULL && size > 64, "%s: cannot read", base);
+    if (!orig) return;
+    uint8_t *buf = xmalloc(size);
+    damage_stats st = {0, 0, 0};
+    pzp_dctx *d = pzp_dctx_create();
+    pzp_dctx *dv = pzp_dctx_create(); /* verifying checksums */
+    pzp_dctx_set_options(dv, PZP_DECODE_VERIFY_CHECKSUM);
+    const char *saved = g_section;
+    char label[256];
+    snprintf(label, sizeof label, "damaged %s", base);
+    g_section = label;
+
+    /* The undamaged file decodes. */
+    damaged_decode_memory(d, orig, size, &st);
+    CHECK(st.failed_frames == 0 && st.decoded_frames > 0, "%s: undamaged file fails", base);
+
+    /* Every prefix up to 4 KiB (sampled in quick mode), then sampled. Each prefix is
+     * copied to its own allocation so that ASan sees any read past its end. */
+    size_t step_small = g_quick ? 7 : 1;
+    for (size_t len = 0; len < size; len += (len < 4096 ? step_small : 1 + size / (g_quick ? 40 : 300))) {
+        uint8_t *pre = xmalloc(len);
+        memcpy(pre, orig, len);
+        damaged_decode_memory(len % 2 ? d : dv, pre, len, &st);
+        if (len % (g_quick ? 211 : 37) == 0) damaged_decode_file(d, pre, len);
+        free(pre);
+        st.inputs++;
+    }
+    /* Every single-byte flip in the first 256 bytes. */
+    size_t flips = size < 256 ? size : 256;
+    for (size_t i = 0; i < flips; i += g_quick ? 3 : 1) {
+        memcpy(buf, orig, size);
+        buf[i] ^= 0xFF;
+        damaged_decode_memory(i % 2 ? d : dv, buf, size, &st);
+        if (!g_quick || i % 16 == 0) damaged_decode_file(i % 2 ? dv : d, buf, size);
+        st.inputs++;
+    }
+    /* Random multi-byte corruptions, fixed seed. */
+    uint64_t rs = 0xC0FFEEull ^ size;
+    int rounds = g_quick ? 60 : 300;
+    for (int r = 0; r < rounds; r++) {
+        memcpy(buf, orig, size);
+        int kind = (int)(rng_next(&rs) % 4);
+        int count = 1 + (int)(rng_next(&rs) % 8);
+        for (int k = 0; k < count; k++) {
+            /* bias towards the headers, the index and the start of each blob */
+            size_t at = (rng_next(&rs) % 2) ? (size_t)(rng_next(&rs) % (size < 512 ? size : 512))
+                                            : (size_t)(rng_next(&rs) % size);
+            if (kind == 0) {
+                buf[at] = (uint8_t)rng_next(&rs);
+            } else if (kind == 1 && at + 4 <= size) {
+                static const uint32_t edge[] = {0,          1,          3,          4,          0x7FFFFFFFu,
+                                                0x80000000u, 0xFFFFFFFFu, 0x80000004u, 0x0000FFFFu, 0x00010000u};
+                uint32_t v = edge[rng_next(&rs) % (sizeof edge / sizeof edge[0])];
+                if (rng_next(&rs) % 3 == 0) v = (uint32_t)size + (uint32_t)(rng_next(&rs) % 9) - 4;
+                buf[at] = (uint8_t)v;
+                buf[at + 1] = (uint8_t)(v >> 8);
+                buf[at + 2] = (uint8_t)(v >> 16);
+                buf[at + 3] = (uint8_t)(v >> 24);
+            } else if (kind == 2) {
+                buf[at] ^= (uint8_t)(1u << (rng_next(&rs) % 8));
+            } else {
+                size_t len = 1 + (size_t)(rng_next(&rs) % 64);
+                if (at + len > size) len = size - at;
+                memset(buf + at, (int)(rng_next(&rs) & 0xFF), len);
+            }
+        }
+        damaged_decode_memory(r % 2 ? d : dv, buf, size, &st);
+        if (!g_quick || r % 10 == 0) damaged_decode_file(d, buf, size);
+        st.inputs++;
+    }
+    g_section = saved;
+    printf("damaged %-42s %6lu inputs, %7lu frames decoded, %7lu refused\n", base, st.inputs, st.decoded_frames,
+           st.failed_frames);
+    pzp_dctx_free(d);
+    pzp_dctx_free(dv);
+    free(buf);
+    free(orig);
+}
+
+static void test_damaged(void)
+{
+    static const char *const files[] = {
+        "noise_64x48_rgb8_rle",          /* zstd */
+        "f_rgba8_lz4",                   /* LZ4 */
+        "f_rgb8_rle_pal",                /* palette */
+        "grp_g16_gradient_w33_h5_noise", /* u16 gradient group */
+        "grp_rgb8_palette_mixed",        /* group table + palette */
+        "c_5frames_rle_interdelta_loop3", /* container, inter-frame delta */
+        "c_4frames_interdelta_pal_lz4",  /* container, delta + palette + LZ4 */
+        "c_audio_meta_loop7",            /* container, audio + metadata */
+        "legacy_v001_rgb8_rle_pal",      /* legacy bare frame */
+        "legacy_v002_container_g16_interdelta_lz4",
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (g_quick && i >= 8) break;
+        damaged_file(files[i]);
+    }
+}
+
 /* ---- Runner --------------------------------------------------------------- */
 
 typedef struct section {
@@ -2004,6 +2233,7 @@ static const section g_sections[] = {
     {"roundtrip", test_roundtrip},
     {"writer", test_writer},
     {"errors", test_errors},
+    {"damaged", test_damaged},
 };
 
 static int dir_exists(const char *p)
