@@ -58,7 +58,7 @@ static void check_failed(const char *file, int line, const char *fmt, ...)
         int rc_ = (expr);                                                        \
         __atomic_fetch_add(&g_checks, 1, __ATOMIC_RELAXED);                      \
         if (rc_ != (expected)) {                                                 \
-            char what_[1024];                                                     \
+            char what_[5000];                                                     \
             snprintf(what_, sizeof what_, __VA_ARGS__);                          \
             check_failed(__FILE__, __LINE__, "%s: %s -> %d (%s: %s), expected %d (%s)", \
                          what_, #expr, rc_, pzp_strerror(rc_), pzp_last_error(),  \
@@ -2219,6 +2219,365 @@ static void test_damaged(void)
     }
 }
 
+/* ---- 8. threads ----------------------------------------------------------- */
+
+#define NTHREADS 8
+
+typedef struct decoded_file {
+    char path[4400];
+    uint32_t frames;     /* 0 = single image through pzp_decode_file_begin */
+    uint8_t **pixels;    /* per frame */
+    size_t *bytes;
+} decoded_file;
+
+static decoded_file *g_tfiles;
+static size_t g_tfile_count;
+
+/* Decodes a conformance file completely (frames in order); returns 0 on success. */
+static int decode_whole(pzp_dctx *d, decoded_file *f, uint8_t ***pixels, size_t **bytes)
+{
+    if (f->frames == 0) {
+        pzp_image_info info;
+        int rc = pzp_decode_file_begin(d, f->path, &info);
+        if (rc) return rc;
+        *pixels = xcalloc(sizeof **pixels);
+        *bytes = xcalloc(sizeof **bytes);
+        (*pixels)[0] = xmalloc((size_t)info.decoded_bytes);
+        (*bytes)[0] = (size_t)info.decoded_bytes;
+        return pzp_decode_finish(d, (*pixels)[0], (size_t)info.decoded_bytes);
+    }
+    pzp_container *c = NULL;
+    int rc = pzp_container_open(f->path, &c);
+    if (rc) return rc;
+    *pixels = xcalloc(f->frames * sizeof **pixels);
+    *bytes = xcalloc(f->frames * sizeof **bytes);
+    for (uint32_t i = 0; i < f->frames && !rc; i++) {
+        pzp_image_info info;
+        rc = pzp_container_frame_info(d, c, i, &info);
+        if (rc) break;
+        (*pixels)[i] = xmalloc((size_t)info.decoded_bytes);
+        (*bytes)[i] = (size_t)info.decoded_bytes;
+        rc = pzp_container_decode_frame(d, c, i, (*pixels)[i], (*bytes)[i], &info);
+    }
+    pzp_container_close(c);
+    return rc;
+}
+
+static void free_decoded(uint8_t **pixels, size_t *bytes, uint32_t n)
+{
+    for (uint32_t i = 0; i < (n ? n : 1); i++) free(pixels ? pixels[i] : NULL);
+    free(pixels);
+    free(bytes);
+}
+
+typedef struct thread_arg {
+    int id;
+    int explicit_ctx;
+    int rounds;
+    pzp_container *shared;
+    uint8_t **shared_ref;
+    size_t shared_bytes;
+    uint32_t shared_frames;
+    const uint8_t *enc_px;
+    const pzp_encode_params *enc_p;
+    const uint8_t *enc_ref;
+    size_t enc_size, enc_ref_size;
+} thread_arg;
+
+static void *thread_decode_files(void *p)
+{
+    thread_arg *a = p;
+    pzp_dctx *d = a->explicit_ctx ? pzp_dctx_create() : NULL;
+    if (a->id % 3 == 0) CHECK_RC(pzp_thread_init(), PZP_OK, "thread_init in thread %d", a->id);
+    for (int r = 0; r < a->rounds; r++)
+        for (size_t k = 0; k < g_tfile_count; k++) {
+            decoded_file *f = &g_tfiles[(k + (size_t)a->id * 7) % g_tfile_count];
+            uint8_t **px = NULL;
+            size_t *by = NULL;
+            int rc = decode_whole(d, f, &px, &by);
+            CHECK_RC(rc, PZP_OK, "thread %d: %s", a->id, f->path);
+            for (uint32_t i = 0; rc == PZP_OK && i < (f->frames ? f->frames : 1); i++)
+                CHECK(by[i] == f->bytes[i] && memcmp(px[i], f->pixels[i], by[i]) == 0,
+                      "thread %d: %s frame %u differs from the sequential decode", a->id, f->path, i);
+            free_decoded(px, by, f->frames);
+        }
+    /* Per-thread options: only this thread's context verifies checksums. */
+    char path[4400];
+    conf_path(path, sizeof path, "chk_bad_pixel_checksum", ".pzp");
+    pzp_image_info info;
+    int verify = a->id % 2;
+    CHECK_RC(pzp_dctx_set_options(d, verify ? PZP_DECODE_VERIFY_CHECKSUM : 0), PZP_OK, "set_options");
+    for (int r = 0; r < 4; r++) {
+        int rc = pzp_decode_file_begin(d, path, &info);
+        CHECK(rc == (verify ? PZP_E_CHECKSUM : PZP_OK), "thread %d (verify %d): chk_bad_pixel_checksum -> %d",
+              a->id, verify, rc);
+        if (rc == PZP_OK) {
+            uint8_t *out = xmalloc((size_t)info.decoded_bytes);
+            CHECK_RC(pzp_decode_finish(d, out, (size_t)info.decoded_bytes), PZP_OK, "finish");
+            free(out);
+        }
+    }
+    CHECK_RC(pzp_dctx_set_options(d, 0), PZP_OK, "set_options 0");
+    pzp_dctx_free(d);
+    if (a->id % 4 == 1) pzp_thread_cleanup(); /* others: freed at thread exit */
+    return NULL;
+}
+
+static void *thread_shared_container(void *p)
+{
+    thread_arg *a = p;
+    pzp_dctx *d = a->explicit_ctx ? pzp_dctx_create() : NULL;
+    uint64_t rs = 1234 + (uint64_t)a->id;
+    uint8_t *out = xmalloc(a->shared_bytes);
+    for (int r = 0; r < a->rounds; r++) {
+        uint32_t i = (uint32_t)(rng_next(&rs) % a->shared_frames);
+        /* sometimes a short run forward, as a player would */
+        uint32_t run = (uint32_t)(rng_next(&rs) % 3);
+        for (uint32_t k = i; k <= i + run && k < a->shared_frames; k++) {
+            pzp_image_info info;
+            memset(out, 0, a->shared_bytes);
+            int rc = pzp_container_decode_frame(d, a->shared, k, out, a->shared_bytes, &info);
+            CHECK_RC(rc, PZP_OK, "thread %d: shared frame %u", a->id, k);
+            CHECK(rc != PZP_OK || memcmp(out, a->shared_ref[k], a->shared_bytes) == 0,
+                  "thread %d: shared frame %u differs", a->id, k);
+        }
+    }
+    free(out);
+    pzp_dctx_free(d);
+    return NULL;
+}
+
+static void *thread_encode(void *p)
+{
+    thread_arg *a = p;
+    pzp_cctx *cc = a->explicit_ctx ? pzp_cctx_create() : NULL;
+    uint8_t *enc = xmalloc(a->enc_ref_size + 1024);
+    for (int r = 0; r < a->rounds; r++) {
+        size_t written = 0;
+        CHECK_RC(pzp_encode(cc, a->enc_p, a->enc_px, a->enc_size, enc, a->enc_ref_size + 1024, &written), PZP_OK,
+                 "thread %d: encode", a->id);
+        CHECK(written == a->enc_ref_size && memcmp(enc, a->enc_ref, written) == 0, "thread %d: encode differs", a->id);
+    }
+    free(enc);
+    pzp_cctx_free(cc);
+    return NULL;
+}
+
+static void *thread_init_cleanup(void *p)
+{
+    thread_arg *a = p;
+    char path[4400];
+    conf_path(path, sizeof path, "odd_5x7_rgb8_lz4", ".pzp");
+    uint8_t out[5 * 7 * 3];
+    pzp_image_info info;
+    switch (a->id % 4) {
+    case 0: /* cleanup before anything, then init twice */
+        pzp_thread_cleanup();
+        pzp_thread_cleanup();
+        CHECK_RC(pzp_thread_init(), PZP_OK, "init");
+        CHECK_RC(pzp_thread_init(), PZP_OK, "init again");
+        break;
+    case 1: /* init only: freed at thread exit */
+        CHECK_RC(pzp_thread_init(), PZP_OK, "init");
+        break;
+    case 2: /* nothing: created on first use */
+        break;
+    default: /* init, cleanup, then use (recreated) */
+        CHECK_RC(pzp_thread_init(), PZP_OK, "init");
+        pzp_thread_cleanup();
+        break;
+    }
+    for (int r = 0; r < 3; r++) {
+        CHECK_RC(pzp_decode_file_begin(NULL, path, &info), PZP_OK, "thread %d: begin", a->id);
+        CHECK_RC(pzp_decode_finish(NULL, out, sizeof out), PZP_OK, "thread %d: finish", a->id);
+        if (r == 1) pzp_thread_cleanup();
+    }
+    if (a->id % 2) {
+        pzp_thread_cleanup();
+        pzp_thread_cleanup();
+    }
+    return NULL;
+}
+
+static void run_threads(void *(*fn)(void *), thread_arg *args)
+{
+    pthread_t th[NTHREADS];
+    int started[NTHREADS];
+    for (int t = 0; t < NTHREADS; t++) {
+        started[t] = pthread_create(&th[t], NULL, fn, &args[t]) == 0;
+        CHECK(started[t], "pthread_create %d", t);
+    }
+    for (int t = 0; t < NTHREADS; t++)
+        if (started[t]) pthread_join(th[t], NULL);
+}
+
+static void test_threads(void)
+{
+    /* pzp_thread_init / pzp_thread_cleanup on the main thread, in any order. */
+    pzp_thread_cleanup();
+    CHECK_RC(pzp_thread_init(), PZP_OK, "init");
+    CHECK_RC(pzp_thread_init(), PZP_OK, "init twice");
+    pzp_thread_cleanup();
+    pzp_thread_cleanup();
+    CHECK_RC(pzp_thread_init(), PZP_OK, "init after cleanup");
+
+    /* Sequential reference decodes of the conformance files. */
+    load_names();
+    g_tfiles = xcalloc(g_name_count * sizeof *g_tfiles);
+    for (size_t i = 0; i < g_name_count; i++) {
+        int kind = conf_kind(g_names[i]);
+        if (kind == KIND_INVALID) continue;
+        if (g_quick && i % 3) continue;
+        decoded_file *f = &g_tfiles[g_tfile_count];
+        conf_path(f->path, sizeof f->path, g_names[i], ".pzp");
+        if (kind == KIND_CONTAINER) {
+            pzp_container *c = NULL;
+            pzp_container_info ci;
+            if (pzp_container_open(f->path, &c) != PZP_OK) continue;
+            pzp_container_get_info(c, &ci);
+            pzp_container_close(c);
+            f->frames = ci.frame_count;
+        }
+        CHECK_RC(decode_whole(NULL, f, &f->pixels, &f->bytes), PZP_OK, "sequential %s", f->path);
+        g_tfile_count++;
+    }
+    thread_arg args[NTHREADS];
+    for (int mode = 0; mode < 2; mode++) {
+        for (int t = 0; t < NTHREADS; t++) {
+            memset(&args[t], 0, sizeof args[t]);
+            args[t].id = t;
+            args[t].explicit_ctx = mode ? 1 : (t % 2); /* mode 0: NULL contexts and explicit ones mixed */
+            args[t].rounds = g_quick ? 1 : 3;
+        }
+        run_threads(thread_decode_files, args);
+    }
+    for (size_t i = 0; i < g_tfile_count; i++) free_decoded(g_tfiles[i].pixels, g_tfiles[i].bytes, g_tfiles[i].frames);
+    free(g_tfiles);
+    g_tfiles = NULL;
+    g_tfile_count = 0;
+
+    /* One shared container: 40 frames of a moving square, inter-frame delta, key frame every 5. */
+    char path[4400];
+    tmp_path(path, sizeof path, "shared.pzp");
+    const uint32_t nf = 40;
+    tframe *fr = xcalloc(nf * sizeof *fr);
+    pzp_writer_options o;
+    memset(&o, 0, sizeof o);
+    o.keyframe_interval = 5;
+    o.expected_frames = nf;
+    o.flags = PZP_WRITER_NO_SYNC;
+    pzp_writer *w = NULL;
+    CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "shared: writer");
+    for (uint32_t i = 0; i < nf; i++) {
+        make_frame(&fr[i], i, 0, PZP_USE_RLE | PZP_USE_INTER_DELTA | (i % 7 == 3 ? PZP_USE_LZ4 : 0));
+        if (w) CHECK_RC(pzp_writer_add_frame(w, &fr[i].p, fr[i].px, fr[i].size, 40), PZP_OK, "shared: add %u", i);
+    }
+    if (w) CHECK_RC(pzp_writer_close(w), PZP_OK, "shared: close");
+    pzp_container *c = NULL;
+    CHECK_RC(pzp_container_open(path, &c), PZP_OK, "shared: open");
+    if (c) {
+        uint8_t **ref = xcalloc(nf * sizeof *ref);
+        pzp_dctx *d = pzp_dctx_create();
+        for (uint32_t i = 0; i < nf; i++) {
+            pzp_image_info info;
+            ref[i] = xmalloc(fr[0].size);
+            CHECK_RC(pzp_container_frame_info(d, c, i, &info), PZP_OK, "shared: frame_info %u", i);
+            CHECK(info.is_delta == (i % 5 != 0), "shared: frame %u is_delta %u", i, info.is_delta);
+            CHECK_RC(pzp_container_decode_frame(d, c, i, ref[i], fr[0].size, &info), PZP_OK, "shared: frame %u", i);
+            CHECK(memcmp(ref[i], fr[i].px, fr[i].size) == 0, "shared: frame %u differs from its source", i);
+        }
+        uint64_t seq = pzp_dctx_decode_count(d);
+        CHECK(seq == nf, "reading %u frames in order decoded %llu", nf, (unsigned long long)seq);
+        pzp_dctx_free(d);
+        /* Random access decodes back to the nearest key frame only. */
+        for (uint32_t i = 0; i < nf; i += 3) {
+            d = pzp_dctx_create();
+            uint8_t *out = xmalloc(fr[0].size);
+            pzp_image_info info;
+            CHECK_RC(pzp_container_decode_frame(d, c, i, out, fr[0].size, &info), PZP_OK, "random %u", i);
+            CHECK(memcmp(out, ref[i], fr[0].size) == 0, "random %u pixels", i);
+            CHECK(pzp_dctx_decode_count(d) == i % 5 + 1, "frame %u cost %llu decodes, expected %u", i,
+                  (unsigned long long)pzp_dctx_decode_count(d), i % 5 + 1);
+            free(out);
+            pzp_dctx_free(d);
+        }
+        for (int mode = 0; mode < 2; mode++) {
+            for (int t = 0; t < NTHREADS; t++) {
+                memset(&args[t], 0, sizeof args[t]);
+                args[t].id = t;
+                args[t].explicit_ctx = mode ? (t % 2) : 1;
+                args[t].rounds = g_quick ? 30 : 300;
+                args[t].shared = c;
+                args[t].shared_ref = ref;
+                args[t].shared_bytes = fr[0].size;
+                args[t].shared_frames = nf;
+            }
+            run_threads(thread_shared_container, args);
+        }
+        for (uint32_t i = 0; i < nf; i++) free(ref[i]);
+        free(ref);
+        pzp_container_close(c);
+    }
+    /* The same container from memory. */
+    size_t msize = 0;
+    uint8_t *mem = read_whole_file(path, &msize);
+    c = NULL;
+    if (mem) CHECK_RC(pzp_container_open_memory(mem, msize, &c), PZP_OK, "shared: open_memory");
+    if (c) {
+        uint8_t **ref = xcalloc(nf * sizeof *ref);
+        for (uint32_t i = 0; i < nf; i++) ref[i] = fr[i].px;
+        for (int t = 0; t < NTHREADS; t++) {
+            memset(&args[t], 0, sizeof args[t]);
+            args[t].id = t;
+            args[t].explicit_ctx = t % 2;
+            args[t].rounds = g_quick ? 20 : 200;
+            args[t].shared = c;
+            args[t].shared_ref = ref;
+            args[t].shared_bytes = fr[0].size;
+            args[t].shared_frames = nf;
+        }
+        run_threads(thread_shared_container, args);
+        free(ref);
+        pzp_container_close(c);
+    }
+    free(mem);
+    unlink(path);
+
+    /* Concurrent encoding gives the same bytes. */
+    {
+        pzp_encode_params p = fr[0].p;
+        p.configuration = PZP_USE_RLE | PZP_USE_PALETTE;
+        uint64_t fb = 0, bb = 0;
+        CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_OK, "bound");
+        uint8_t *ref = xmalloc((size_t)fb);
+        size_t written = 0;
+        CHECK_RC(pzp_encode(NULL, &p, fr[0].px, fr[0].size, ref, (size_t)fb, &written), PZP_OK, "encode");
+        for (int t = 0; t < NTHREADS; t++) {
+            memset(&args[t], 0, sizeof args[t]);
+            args[t].id = t;
+            args[t].explicit_ctx = t % 2;
+            args[t].rounds = g_quick ? 3 : 20;
+            args[t].enc_p = &p;
+            args[t].enc_px = fr[0].px;
+            args[t].enc_size = fr[0].size;
+            args[t].enc_ref = ref;
+            args[t].enc_ref_size = written;
+        }
+        run_threads(thread_encode, args);
+        free(ref);
+    }
+    for (uint32_t i = 0; i < nf; i++) free(fr[i].px);
+    free(fr);
+
+    /* Thread init/cleanup in every order, concurrently. */
+    for (int t = 0; t < NTHREADS; t++) {
+        memset(&args[t], 0, sizeof args[t]);
+        args[t].id = t;
+    }
+    run_threads(thread_init_cleanup, args);
+    pzp_thread_cleanup();
+}
+
 /* ---- Runner --------------------------------------------------------------- */
 
 typedef struct section {
@@ -2234,6 +2593,7 @@ static const section g_sections[] = {
     {"writer", test_writer},
     {"errors", test_errors},
     {"damaged", test_damaged},
+    {"threads", test_threads},
 };
 
 static int dir_exists(const char *p)
