@@ -44,6 +44,7 @@ int pzp__fail(int code, const char *fmt, ...) {
 int pzp__frame_error(int code, uint32_t index) {
     char previous[sizeof detail];
     memcpy(previous, detail, sizeof previous);
-    snprintf(detail, sizeof detail, "frame %u: %s", index, previous[0] ? previous : pzp_strerror(code));
+    /* %.480s: the prefix fits, a long detail is cut (sizeof detail is 512). */
+    snprintf(detail, sizeof detail, "frame %u: %.480s", index, previous[0] ? previous : pzp_strerror(code));
     return code;
 }
