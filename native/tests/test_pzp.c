@@ -1511,6 +1511,448 @@ static void test_writer(void)
     for (uint32_t i = 0; i < 3; i++) free(fr[i].px);
 }
 
+/* ---- Crafted files (FORMAT.md quirks) --------------------------------------
+ * Payloads are wrapped in zstd frames made of raw (stored) blocks, so any
+ * payload can be built without linking zstd. */
+
+typedef struct bbuf {
+    uint8_t *p;
+    size_t n, cap;
+} bbuf;
+
+static void b_put(bbuf *b, const void *data, size_t n)
+{
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2 + 64;
+        b->p = realloc(b->p, b->cap);
+        if (!b->p) exit(2);
+    }
+    memcpy(b->p + b->n, data, n);
+    b->n += n;
+}
+
+static void b_u8(bbuf *b, uint32_t v)
+{
+    uint8_t x = (uint8_t)v;
+    b_put(b, &x, 1);
+}
+
+static void b_u32(bbuf *b, uint32_t v)
+{
+    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    b_put(b, x, 4);
+}
+
+static void set_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+/* One zstd frame (content size present, raw blocks) holding data. */
+static void zstd_raw_frame(bbuf *b, const uint8_t *data, size_t n)
+{
+    b_u32(b, 0xFD2FB528u);
+    b_u8(b, 0xA0); /* FCS 4 bbuf, single segment */
+    b_u32(b, (uint32_t)n);
+    size_t at = 0;
+    do {
+        size_t len = n - at > 65536 ? 65536 : n - at;
+        uint32_t last = at + len == n;
+        uint32_t h = (uint32_t)(len << 3) | last; /* type 0 = raw */
+        b_u8(b, h);
+        b_u8(b, h >> 8);
+        b_u8(b, h >> 16);
+        b_put(b, data + at, len);
+        at += len;
+    } while (at < n);
+}
+
+/* A frame blob: prefix + zstd frame(s) of the payload (split in two frames if split), plus trailing junk. */
+static bbuf make_blob(const bbuf *payload, uint32_t declared, int split, int trailing)
+{
+    bbuf b = {0};
+    b_u32(&b, declared);
+    if (split && payload->n > 1) {
+        zstd_raw_frame(&b, payload->p, payload->n / 2);
+        zstd_raw_frame(&b, payload->p + payload->n / 2, payload->n - payload->n / 2);
+    } else {
+        zstd_raw_frame(&b, payload->p, payload->n);
+    }
+    for (int i = 0; i < trailing; i++) b_u8(&b, 0);
+    return b;
+}
+
+typedef struct craft {
+    uint32_t magic, bpp, channels, width, height, bpp_int, channels_int, checksum, config, palette_bytes;
+    int groups;                 /* -1: no table (PZP0), else count */
+    uint8_t table[8][4];
+    const uint8_t *palette;     /* palette_len bbuf */
+    size_t palette_len;
+    const uint8_t *pixels;      /* stored pixel bbuf */
+    size_t pixels_len;
+    size_t extra;               /* zero bbuf after the pixel data */
+} craft;
+
+static bbuf make_payload(const craft *c)
+{
+    bbuf b = {0};
+    b_u32(&b, c->magic);
+    b_u32(&b, c->bpp);
+    b_u32(&b, c->channels);
+    b_u32(&b, c->width);
+    b_u32(&b, c->height);
+    b_u32(&b, c->bpp_int);
+    b_u32(&b, c->channels_int);
+    b_u32(&b, c->checksum ? c->checksum : pzp_checksum(c->pixels, c->pixels_len));
+    b_u32(&b, c->config);
+    b_u32(&b, c->palette_bytes);
+    if (c->groups >= 0) {
+        b_u8(&b, (uint32_t)c->groups);
+        b_put(&b, c->table, 4u * (uint32_t)c->groups);
+    }
+    if (c->palette_len) b_put(&b, c->palette, c->palette_len);
+    b_put(&b, c->pixels, c->pixels_len);
+    for (size_t i = 0; i < c->extra; i++) b_u8(&b, 0);
+    return b;
+}
+
+typedef struct centry {
+    const bbuf *blob;
+    int64_t offset;  /* -1: where it is placed */
+    int64_t size;    /* -1: the blob's size */
+} centry;
+
+/* A container with the given blobs; metadata/audio fields as given (offsets -1: placed after the frames). */
+static bbuf make_container(const centry *e, uint32_t n, uint32_t frame_count, uint32_t flags, const char *meta,
+                            int64_t meta_off, int64_t meta_len, uint32_t version)
+{
+    bbuf b = {0};
+    uint8_t head[48] = {0};
+    b_put(&b, head, 48);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t z[16] = {0};
+        b_put(&b, z, 16);
+    }
+    uint64_t at = b.n;
+    for (uint32_t i = 0; i < n; i++) {
+        set_u32(b.p + 48 + 16 * i, (uint32_t)(e[i].offset >= 0 ? (uint64_t)e[i].offset : at));
+        set_u32(b.p + 52 + 16 * i, (uint32_t)(e[i].size >= 0 ? (uint64_t)e[i].size : e[i].blob->n));
+        set_u32(b.p + 56 + 16 * i, 10 * i);
+        b_put(&b, e[i].blob->p, e[i].blob->n);
+        at += e[i].blob->n;
+    }
+    uint64_t mo = 0, ml = 0;
+    if (meta) {
+        mo = meta_off >= 0 ? (uint64_t)meta_off : b.n;
+        ml = meta_len >= 0 ? (uint64_t)meta_len : strlen(meta);
+        b_put(&b, meta, strlen(meta));
+    }
+    set_u32(b.p, 0x505A5030u);
+    set_u32(b.p + 4, version);
+    set_u32(b.p + 8, flags);
+    set_u32(b.p + 12, frame_count);
+    set_u32(b.p + 16, 0);
+    set_u32(b.p + 20, (uint32_t)mo);
+    set_u32(b.p + 24, (uint32_t)ml);
+    set_u32(b.p + 40, pzp_checksum(b.p, 40));
+    return b;
+}
+
+static bbuf single_file(const bbuf *blob)
+{
+    centry e = {blob, -1, -1};
+    return make_container(&e, 1, 1, 0, NULL, 0, 0, 1);
+}
+
+/* A valid 8-bit RGB 4x3 frame, stored with predictor NONE, as the base of the variants. */
+static const uint8_t g_craft_px[36] = {10, 20, 30, 11, 21, 31, 12, 22, 32, 13, 23, 33, 40, 50, 60, 41, 51, 61,
+                                       42, 52, 62, 43, 53, 63, 70, 80, 90, 71, 81, 91, 72, 82, 92, 73, 83, 93};
+
+static craft base_craft(void)
+{
+    craft c;
+    memset(&c, 0, sizeof c);
+    c.magic = 0x505A5031u;
+    c.bpp = 8; c.channels = 3; c.width = 4; c.height = 3; c.bpp_int = 8; c.channels_int = 3;
+    c.config = PZP_USE_COMPRESSION;
+    c.groups = 1;
+    c.table[0][0] = 3; c.table[0][1] = 8; c.table[0][2] = 0;
+    c.pixels = g_craft_px;
+    c.pixels_len = sizeof g_craft_px;
+    return c;
+}
+
+/* Decodes a crafted single-frame file from memory: the result code, pixels in out (36 bbuf). */
+static int craft_decode(const craft *c, uint32_t declared_delta, int split, int trailing, uint8_t *out, size_t cap)
+{
+    bbuf pl = make_payload(c);
+    bbuf blob = make_blob(&pl, (uint32_t)pl.n + declared_delta, split, trailing);
+    bbuf f = single_file(&blob);
+    pzp_image_info info;
+    int rc = pzp_decode(NULL, f.p, f.n, out, cap, &info);
+    /* The frame checksum is right unless the test set one: verification agrees. */
+    if (rc == PZP_OK && !c->checksum) {
+        pzp_dctx *d = pzp_dctx_create();
+        pzp_dctx_set_options(d, PZP_DECODE_VERIFY_CHECKSUM);
+        int rv = pzp_decode(d, f.p, f.n, out, cap, &info);
+        CHECK(rv == PZP_OK, "crafted frame fails checksum verification: %d (%s)", rv, pzp_last_error());
+        pzp_dctx_free(d);
+    }
+    free(pl.p);
+    free(blob.p);
+    free(f.p);
+    return rc;
+}
+
+static void errors_crafted(void)
+{
+    uint8_t out[4096];
+    craft c;
+
+    /* The crafting itself: a valid frame, with the payload in one or two zstd frames. */
+    c = base_craft();
+    memset(out, 0, sizeof out);
+    CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_OK, "crafted frame");
+    CHECK(memcmp(out, g_craft_px, 36) == 0, "crafted frame pixels");
+    CHECK_RC(craft_decode(&c, 0, 1, 0, out, sizeof out), PZP_OK, "payload in two zstd frames (accepted, Q22)");
+    CHECK(memcmp(out, g_craft_px, 36) == 0, "two zstd frames: pixels");
+    CHECK(craft_decode(&c, 0, 0, 1, out, sizeof out) != PZP_OK, "a byte after the zstd frame accepted (Q22)");
+    CHECK_RC(craft_decode(&c, 1, 0, 0, out, sizeof out), PZP_E_CORRUPT, "declared size one more than the payload");
+    c.extra = 5;
+    CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_OK, "extra bbuf after the pixel data (tolerated)");
+    CHECK(memcmp(out, g_craft_px, 36) == 0, "extra bbuf: pixels");
+    c = base_craft();
+    c.config = 0;
+    CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_OK, "configuration 0 (Q19)");
+    c.config = PZP_USE_LZ4 | PZP_USE_COMPRESSION;
+    CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_OK, "LZ4 bit on a zstd blob (Q19)");
+    CHECK(memcmp(out, g_craft_px, 36) == 0, "LZ4 bit: pixels");
+
+    /* Pixel data one byte short. */
+    c = base_craft();
+    c.pixels_len = 35;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "pixel data one byte short accepted");
+
+    /* Q14: header fields are checked against each other. */
+    c = base_craft(); c.bpp = 12;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "bpp_ext 12 accepted");
+    c = base_craft(); c.bpp_int = 16;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "bpp_int 16 accepted");
+    c = base_craft(); c.bpp_int = 9; c.magic = 0x505A5030u; c.groups = -1;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "PZP0 with bpp_int 9 accepted");
+    c = base_craft(); c.channels = 2;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "channels_int != channels_ext accepted");
+    c = base_craft(); c.bpp = 16; c.channels = 3; /* 16-bit needs 6 internal channels */
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "16-bit with channels_int = channels accepted");
+    c = base_craft(); c.palette_bytes = 4; c.palette = (const uint8_t *)"\x00\x00\x00\x00"; c.palette_len = 4;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "palette_bytes without the palette flag accepted");
+    c = base_craft(); c.width = 0; c.pixels_len = 0;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "width 0 accepted");
+    c = base_craft(); c.width = 0x40000001u; /* width * height * 3 wraps 32 bits to 9 */
+    c.pixels_len = 9;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "wrapping dimensions accepted");
+    c = base_craft(); c.magic = 0x505A5032u;
+    CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_E_UNSUPPORTED, "inner magic PZP2");
+    /* Group tables. */
+    c = base_craft(); c.table[0][0] = 2;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "table covering 2 of 3 channels accepted");
+    c = base_craft(); c.groups = 0;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "0 groups accepted");
+    c = base_craft(); c.table[0][3] = 1;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "group reserved byte accepted");
+    c = base_craft(); c.groups = 2; c.table[0][0] = 1; c.table[1][0] = 2; c.table[1][1] = 16; c.table[1][2] = 2;
+    CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_OK, "u8 + u16 gradient table");
+    c = base_craft(); c.groups = 2; c.table[0][0] = 1; c.table[1][0] = 2; c.table[1][1] = 16; c.table[1][2] = 1;
+    CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "u16 group with LEFT accepted");
+
+    /* Palettes: Q6 (indices out of range) and Q3 (more than 8 channels). */
+    {
+        /* channel palettes: {10,11,12,13,40..}: use 2 values per channel, indices 0/1 */
+        static const uint8_t pal[] = {1, 5, 9, 1, 6, 200, 0, 7};
+        uint8_t idx[12 * 3];
+        for (int i = 0; i < 12; i++) {
+            idx[i * 3] = (uint8_t)(i & 1);
+            idx[i * 3 + 1] = (uint8_t)(i > 5);
+            idx[i * 3 + 2] = 0;
+        }
+        c = base_craft();
+        c.config |= PZP_USE_PALETTE;
+        c.palette = pal; c.palette_len = sizeof pal; c.palette_bytes = sizeof pal;
+        c.pixels = idx; c.pixels_len = sizeof idx;
+        CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_OK, "crafted palette frame");
+        int ok = 1;
+        for (int i = 0; i < 12; i++)
+            ok &= out[i * 3] == ((i & 1) ? 9 : 5) && out[i * 3 + 1] == (i > 5 ? 200 : 6) && out[i * 3 + 2] == 7;
+        CHECK(ok, "crafted palette frame: pixels");
+        idx[3 * 7 + 2] = 1; /* channel 2 has one value: index 1 is out of range */
+        CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_E_CORRUPT, "palette index out of range (Q6)");
+        idx[3 * 7 + 2] = 0;
+        idx[3 * 11] = 255;
+        CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_E_CORRUPT, "palette index 255 (Q6)");
+        idx[3 * 11] = 0;
+        c.palette_bytes = sizeof pal - 1; /* does not match the parsed length */
+        CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "palette_bytes mismatch accepted");
+        static const uint8_t unsorted[] = {1, 9, 5, 1, 6, 200, 0, 7};
+        c.palette = unsorted; c.palette_bytes = sizeof unsorted;
+        int rc = craft_decode(&c, 0, 0, 0, out, sizeof out);
+        CHECK(rc == PZP_OK || rc == PZP_E_CORRUPT, "unsorted palette -> %d", rc);
+        /* palette with 9 internal channels (Q3): refused, not overflowing */
+        uint8_t pal9[9 * 2], px9[2 * 9];
+        for (int i = 0; i < 9; i++) { pal9[2 * i] = 0; pal9[2 * i + 1] = (uint8_t)i; px9[i] = 0; px9[9 + i] = 0; }
+        c = base_craft();
+        c.config |= PZP_USE_PALETTE;
+        c.channels = 9; c.channels_int = 9; c.width = 2; c.height = 1;
+        c.table[0][0] = 9;
+        c.palette = pal9; c.palette_len = sizeof pal9; c.palette_bytes = sizeof pal9;
+        c.pixels = px9; c.pixels_len = sizeof px9;
+        CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "palette with 9 channels accepted (Q3)");
+        /* palette with a 16-bit group */
+        c = base_craft();
+        c.config |= PZP_USE_PALETTE;
+        c.groups = 2; c.table[0][0] = 1; c.table[1][0] = 2; c.table[1][1] = 16; c.table[1][2] = 2;
+        c.palette = pal; c.palette_len = sizeof pal; c.palette_bytes = sizeof pal;
+        c.pixels = idx; c.pixels_len = sizeof idx;
+        CHECK(craft_decode(&c, 0, 0, 0, out, sizeof out) != PZP_OK, "palette with a 16-bit group accepted");
+    }
+
+    /* Containers: Q13 (index validation), Q24 (flag set, length 0), inter-frame delta rules. */
+    {
+        craft c0 = base_craft();
+        bbuf p0 = make_payload(&c0);
+        bbuf b0 = make_blob(&p0, (uint32_t)p0.n, 0, 0);
+        /* frame 1: the byte-wise difference to frame 0 is 1 everywhere */
+        uint8_t d1[36], f1[36], ones[36];
+        memset(ones, 1, sizeof ones);
+        for (int i = 0; i < 36; i++) f1[i] = (uint8_t)(g_craft_px[i] + 1);
+        memcpy(d1, ones, sizeof d1);
+        craft c1 = base_craft();
+        c1.config |= PZP_USE_INTER_DELTA;
+        c1.pixels = d1;
+        bbuf p1 = make_payload(&c1);
+        bbuf b1 = make_blob(&p1, (uint32_t)p1.n, 0, 0);
+        /* a 2x1 frame with the delta flag: its layout differs, so the flag is ignored */
+        craft c2 = base_craft();
+        c2.width = 2; c2.height = 1; c2.pixels_len = 6; c2.config |= PZP_USE_INTER_DELTA;
+        bbuf p2 = make_payload(&c2);
+        bbuf b2 = make_blob(&p2, (uint32_t)p2.n, 0, 0);
+
+        centry e[3] = {{&b0, -1, -1}, {&b1, -1, -1}, {&b2, -1, -1}};
+        bbuf f = make_container(e, 3, 3, 0, NULL, 0, 0, 1);
+        pzp_container *ct = NULL;
+        pzp_image_info info;
+        CHECK_RC(pzp_container_open_memory(f.p, f.n, &ct), PZP_OK, "crafted container");
+        if (ct) {
+            CHECK_RC(pzp_container_decode_frame(NULL, ct, 1, out, sizeof out, &info), PZP_OK, "delta frame");
+            CHECK(memcmp(out, f1, 36) == 0, "delta frame pixels");
+            CHECK(info.is_delta == 1, "delta frame is_delta");
+            CHECK_RC(pzp_container_decode_frame(NULL, ct, 2, out, sizeof out, &info), PZP_OK, "layout change");
+            CHECK(memcmp(out, g_craft_px, 6) == 0, "delta flag ignored on a layout change");
+            CHECK(info.is_delta == 0, "layout change: is_delta %u", info.is_delta);
+            pzp_container_close(ct);
+        }
+        free(f.p);
+        /* delta flag on frame 0: ignored */
+        centry e1[1] = {{&b1, -1, -1}};
+        f = make_container(e1, 1, 1, 0, NULL, 0, 0, 1);
+        CHECK_RC(pzp_decode(NULL, f.p, f.n, out, sizeof out, &info), PZP_OK, "delta flag on frame 0");
+        CHECK(memcmp(out, ones, 36) == 0, "delta flag on frame 0 ignored");
+        free(f.p);
+
+        /* Index entries into the header, past the end, too small: those frames fail, the others decode. */
+        centry bad[5] = {{&b0, -1, -1}, {&b0, 0, -1}, {&b0, 100000, -1}, {&b0, -1, 3}, {&b0, -1, -1}};
+        f = make_container(bad, 5, 5, 0, NULL, 0, 0, 1);
+        ct = NULL;
+        CHECK_RC(pzp_container_open_memory(f.p, f.n, &ct), PZP_OK, "damaged index");
+        if (ct) {
+            pzp_frame_entry fe[5];
+            CHECK_RC(pzp_container_get_entries(ct, 0, 5, fe), PZP_OK, "entries");
+            const int valid[5] = {1, 0, 0, 0, 1};
+            for (uint32_t i = 0; i < 5; i++) {
+                CHECK((int)fe[i].valid == valid[i], "entry %u valid %u", i, fe[i].valid);
+                int rc = pzp_container_decode_frame(NULL, ct, i, out, sizeof out, &info);
+                CHECK(valid[i] ? rc == PZP_OK : rc != PZP_OK, "damaged index: frame %u -> %d", i, rc);
+                if (valid[i]) CHECK(memcmp(out, g_craft_px, 36) == 0, "damaged index: frame %u pixels", i);
+            }
+            pzp_container_close(ct);
+        }
+        free(f.p);
+        /* frame_count larger than the index written: the extra entries overlap the frame data */
+        f = make_container(e, 3, 6, 0, NULL, 0, 0, 1);
+        set_u32(f.p + 40, pzp_checksum(f.p, 40));
+        ct = NULL;
+        int rc = pzp_container_open_memory(f.p, f.n, &ct);
+        if (ct) {
+            for (uint32_t i = 0; i < 6; i++) {
+                rc = pzp_container_decode_frame(NULL, ct, i, out, sizeof out, &info);
+                CHECK(rc != PZP_OK || i < 3, "frame_count 6 of 3: bogus frame %u decoded", i);
+            }
+            pzp_container_close(ct);
+        }
+        free(f.p);
+        /* frame_count 0 */
+        f = make_container(e, 1, 0, 0, NULL, 0, 0, 1);
+        CHECK(pzp_container_open_memory(f.p, f.n, &ct) != PZP_OK, "frame_count 0 accepted");
+        free(f.p);
+
+        /* Q24: metadata flag set with length 0 = no metadata; length without the flag = none. */
+        pzp_container_info ci;
+        f = make_container(e, 1, 1, 1, "", 0, 0, 1);
+        ct = NULL;
+        CHECK_RC(pzp_container_open_memory(f.p, f.n, &ct), PZP_OK, "metadata flag, length 0");
+        if (ct) {
+            CHECK_RC(pzp_container_get_info(ct, &ci), PZP_OK, "info");
+            CHECK(ci.metadata_bytes == 0 && (ci.flags & 1) == 0, "flag set, length 0: metadata %llu flags %u",
+                  (unsigned long long)ci.metadata_bytes, ci.flags);
+            pzp_container_close(ct);
+        }
+        free(f.p);
+        f = make_container(e, 1, 1, 0, "hello", -1, -1, 1);
+        ct = NULL;
+        CHECK_RC(pzp_container_open_memory(f.p, f.n, &ct), PZP_OK, "metadata without its flag");
+        if (ct) {
+            CHECK_RC(pzp_container_get_info(ct, &ci), PZP_OK, "info");
+            CHECK(ci.metadata_bytes == 0 && (ci.flags & 1) == 0, "metadata without the flag: %llu",
+                  (unsigned long long)ci.metadata_bytes);
+            pzp_container_close(ct);
+        }
+        free(f.p);
+        f = make_container(e, 1, 1, 1, "hello", -1, -1, 1);
+        ct = NULL;
+        CHECK_RC(pzp_container_open_memory(f.p, f.n, &ct), PZP_OK, "metadata");
+        if (ct) {
+            char m[8] = {0};
+            CHECK_RC(pzp_container_get_info(ct, &ci), PZP_OK, "info");
+            CHECK(ci.metadata_bytes == 5 && (ci.flags & 1), "metadata: %llu", (unsigned long long)ci.metadata_bytes);
+            CHECK_RC(pzp_container_read_metadata(ct, m, sizeof m), PZP_OK, "read_metadata");
+            CHECK(memcmp(m, "hello", 5) == 0, "metadata bbuf");
+            pzp_container_close(ct);
+        }
+        free(f.p);
+        /* metadata running past the end of the file: the frames stay readable */
+        f = make_container(e, 1, 1, 1, "hello", -1, 50, 1);
+        ct = NULL;
+        CHECK_RC(pzp_container_open_memory(f.p, f.n, &ct), PZP_OK, "metadata past the end");
+        if (ct) {
+            char m[64];
+            CHECK(pzp_container_read_metadata(ct, m, sizeof m) != PZP_OK, "metadata past the end read");
+            CHECK_RC(pzp_container_decode_frame(NULL, ct, 0, out, sizeof out, &info), PZP_OK, "frame with bad metadata");
+            pzp_container_close(ct);
+        }
+        free(f.p);
+        /* metadata inside the header */
+        f = make_container(e, 1, 1, 1, "hello", 8, 5, 1);
+        ct = NULL;
+        CHECK_RC(pzp_container_open_memory(f.p, f.n, &ct), PZP_OK, "metadata in the header");
+        if (ct) {
+            char m[64];
+            CHECK(pzp_container_read_metadata(ct, m, sizeof m) != PZP_OK, "metadata inside the header read");
+            pzp_container_close(ct);
+        }
+        free(f.p);
+        free(p0.p); free(b0.p); free(p1.p); free(b1.p); free(p2.p); free(b2.p);
+    }
+}
+
 /* ---- 6. errors ------------------------------------------------------------ */
 
 static void errors_null_arguments(const uint8_t *file, size_t size, const char *path)
@@ -1626,6 +2068,7 @@ static void test_errors(void)
         return;
     }
     errors_null_arguments(file, size, path);
+    errors_crafted();
 
     /* Destination one byte short. */
     pzp_image_info info;
@@ -2114,14 +2557,8 @@ static void damaged_decode_file(pzp_dctx *d, const uint8_t *data, size_t size)
     unlink(path);
 }
 
-static void damaged_file(const char *base)
+static void damaged_data(const char *base, const uint8_t *orig, size_t size)
 {
-    char path[4400];
-    conf_path(path, sizeof path, base, ".pzp");
-    size_t size = 0;
-    uint8_t *orig = read_whole_file(path, &size);
-    CHECK(orig != NULL && size > 64, "%s: cannot read", base);
-    if (!orig) return;
     uint8_t *buf = xmalloc(size);
     damage_stats st = {0, 0, 0};
     pzp_dctx *d = pzp_dctx_create();
@@ -2196,7 +2633,72 @@ static void damaged_file(const char *base)
     pzp_dctx_free(d);
     pzp_dctx_free(dv);
     free(buf);
+}
+
+static void damaged_file(const char *base)
+{
+    char path[4400];
+    conf_path(path, sizeof path, base, ".pzp");
+    size_t size = 0;
+    uint8_t *orig = read_whole_file(path, &size);
+    CHECK(orig != NULL && size > 64, "%s: cannot read", base);
+    if (!orig) return;
+    damaged_data(base, orig, size);
     free(orig);
+}
+
+/* A container whose frames are stored zstd blocks (see errors_crafted), so that
+ * damage reaches the payload parsers directly instead of failing in zstd:
+ * a plain frame, a palette frame, a delta frame, a u8 + u16 gradient frame, metadata. */
+static void damaged_crafted(void)
+{
+    static const uint8_t pal[] = {1, 5, 9, 1, 6, 200, 0, 7};
+    uint8_t idx[36], d1[36], g16[36];
+    for (int i = 0; i < 12; i++) {
+        idx[i * 3] = (uint8_t)(i & 1);
+        idx[i * 3 + 1] = (uint8_t)(i > 5);
+        idx[i * 3 + 2] = 0;
+    }
+    for (int i = 0; i < 36; i++) {
+        d1[i] = (uint8_t)(i % 3);
+        g16[i] = (uint8_t)(i * 37);
+    }
+    craft c[4];
+    c[0] = base_craft();
+    c[1] = base_craft();
+    c[1].config |= PZP_USE_PALETTE;
+    c[1].palette = pal; c[1].palette_len = sizeof pal; c[1].palette_bytes = sizeof pal;
+    c[1].pixels = idx;
+    c[2] = base_craft();
+    c[2].config |= PZP_USE_INTER_DELTA | PZP_USE_RLE;
+    c[2].table[0][2] = PZP_PREDICT_LEFT;
+    c[2].pixels = d1;
+    c[3] = base_craft();
+    c[3].groups = 2;
+    c[3].table[0][0] = 1; c[3].table[1][0] = 2; c[3].table[1][1] = 16; c[3].table[1][2] = PZP_PREDICT_GRADIENT;
+    c[3].pixels = g16;
+    bbuf pl[4], bl[4];
+    centry e[4];
+    for (int i = 0; i < 4; i++) {
+        pl[i] = make_payload(&c[i]);
+        bl[i] = make_blob(&pl[i], (uint32_t)pl[i].n, i == 3, 0);
+        e[i].blob = &bl[i];
+        e[i].offset = -1;
+        e[i].size = -1;
+    }
+    bbuf f = make_container(e, 4, 4, 1, "crafted metadata", -1, -1, 1);
+    damaged_data("crafted stored-block container", f.p, f.n);
+    /* and its frames as single images */
+    for (int i = 0; i < 4; i += 3) {
+        bbuf one = single_file(&bl[i]);
+        damaged_data(i ? "crafted u8+u16 gradient image" : "crafted image", one.p, one.n);
+        free(one.p);
+    }
+    free(f.p);
+    for (int i = 0; i < 4; i++) {
+        free(pl[i].p);
+        free(bl[i].p);
+    }
 }
 
 static void test_damaged(void)
@@ -2217,6 +2719,7 @@ static void test_damaged(void)
         if (g_quick && i >= 8) break;
         damaged_file(files[i]);
     }
+    damaged_crafted();
 }
 
 /* ---- 8. threads ----------------------------------------------------------- */
