@@ -1308,6 +1308,158 @@ out:
     free(isd);
 }
 
+/* Writes frames to path as a container (no fsync). */
+static int write_frames(const char *path, const tframe *fr, uint32_t n, uint32_t interval)
+{
+    pzp_writer_options o;
+    memset(&o, 0, sizeof o);
+    o.keyframe_interval = interval;
+    o.flags = PZP_WRITER_NO_SYNC;
+    pzp_writer *w = NULL;
+    int rc = pzp_writer_open(path, &o, &w);
+    for (uint32_t i = 0; rc == PZP_OK && i < n; i++) rc = pzp_writer_add_frame(w, &fr[i].p, fr[i].px, fr[i].size, fr[i].delay);
+    if (rc == PZP_OK) return pzp_writer_close(w);
+    pzp_writer_abort(w);
+    return rc;
+}
+
+/* The delta cache of a context under random access patterns: repeats, jumps, staged
+ * frames never finished, failed finishes, unrelated decodes in between. */
+static void writer_cache_patterns(void)
+{
+    char path[4400], path2[4400], single[4400];
+    tmp_path(path, sizeof path, "cache.pzp");
+    tmp_path(path2, sizeof path2, "cache2.pzp");
+    conf_path(single, sizeof single, "f_rgb16_rle", ".pzp");
+    const uint32_t n = 24;
+    tframe fr[24], fr2[24];
+    for (uint32_t i = 0; i < n; i++) {
+        int layout = (i >= 9 && i <= 10) ? 0 : 1; /* 16-bit GA, with an 8-bit RGB pair in the middle */
+        make_frame(&fr[i], i, layout, PZP_USE_INTER_DELTA | (i % 4 == 1 ? PZP_USE_LZ4 : 0) | (i % 3 ? PZP_USE_RLE : 0));
+        make_frame(&fr2[i], i + 7, layout, PZP_USE_INTER_DELTA | PZP_USE_RLE);
+        for (size_t k = 0; k < fr2[i].size; k += 5) fr2[i].px[k] ^= 0x5A; /* differ from fr */
+    }
+    CHECK_RC(write_frames(path, fr, n, 0), PZP_OK, "cache: write");
+    CHECK_RC(write_frames(path2, fr2, n, 0), PZP_OK, "cache: write 2");
+    pzp_container *c = NULL;
+    CHECK_RC(pzp_container_open(path, &c), PZP_OK, "cache: open");
+    if (!c) return;
+    size_t cap = 48 * 32 * 3;
+    uint8_t *out = xmalloc(cap);
+    pzp_dctx *d = pzp_dctx_create();
+    uint64_t rs = 42;
+    uint32_t last = 0;
+    int rounds = g_quick ? 150 : 1500;
+    for (int r = 0; r < rounds; r++) {
+        int op = (int)(rng_next(&rs) % 10);
+        uint32_t i = op == 1 ? last : op == 2 ? (last + 1) % n : (uint32_t)(rng_next(&rs) % n);
+        pzp_image_info info;
+        switch (op) {
+        case 3: /* staged, never finished */
+            CHECK_RC(pzp_container_decode_frame_begin(d, c, i, &info), PZP_OK, "cache: begin %u", i);
+            continue;
+        case 4: /* finish into a short buffer */
+            CHECK_RC(pzp_container_decode_frame_begin(d, c, i, &info), PZP_OK, "cache: begin %u", i);
+            CHECK_RC(pzp_decode_finish(d, out, (size_t)info.decoded_bytes - 1), PZP_E_BUFFER_TOO_SMALL,
+                     "cache: short finish %u", i);
+            continue;
+        case 5: /* an unrelated image through the same context */
+            CHECK_RC(pzp_decode_file_begin(d, single, &info), PZP_OK, "cache: single");
+            continue;
+        case 6:
+            CHECK_RC(pzp_container_frame_info(d, c, i, &info), PZP_OK, "cache: frame_info %u", i);
+            continue;
+        default:
+            break;
+        }
+        memset(out, 0xEE, cap);
+        CHECK_RC(pzp_container_decode_frame(d, c, i, out, cap, op == 7 ? NULL : &info), PZP_OK, "cache: frame %u", i);
+        CHECK(memcmp(out, fr[i].px, fr[i].size) == 0, "cache: round %d frame %u (after %u, op %d) differs", r, i, last, op);
+        last = i;
+    }
+    /* Another container at (probably) the same address, same layouts, different pixels:
+     * frame 5 of the new one must not be built on frame 4 of the old one. */
+    CHECK_RC(pzp_container_decode_frame(d, c, 4, out, cap, NULL), PZP_OK, "cache: frame 4");
+    pzp_container_close(c);
+    c = NULL;
+    CHECK_RC(pzp_container_open(path2, &c), PZP_OK, "cache: open 2");
+    if (c) {
+        CHECK_RC(pzp_container_decode_frame(d, c, 5, out, cap, NULL), PZP_OK, "cache: 2/5");
+        CHECK(memcmp(out, fr2[5].px, fr2[5].size) == 0, "cache: frame 5 of a reopened container built on a stale frame");
+        pzp_container_close(c);
+    }
+    /* The same buffer, reused for another file. */
+    size_t s1 = 0, s2 = 0;
+    uint8_t *m1 = read_whole_file(path, &s1), *m2 = read_whole_file(path2, &s2);
+    uint8_t *buf = xmalloc(s1 > s2 ? s1 : s2);
+    if (m1 && m2) {
+        memcpy(buf, m1, s1);
+        c = NULL;
+        CHECK_RC(pzp_container_open_memory(buf, s1, &c), PZP_OK, "cache: memory 1");
+        if (c) {
+            CHECK_RC(pzp_container_decode_frame(d, c, 6, out, cap, NULL), PZP_OK, "cache: memory 1/6");
+            pzp_container_close(c);
+        }
+        memcpy(buf, m2, s2);
+        c = NULL;
+        CHECK_RC(pzp_container_open_memory(buf, s2, &c), PZP_OK, "cache: memory 2");
+        if (c) {
+            CHECK_RC(pzp_container_decode_frame(d, c, 7, out, cap, NULL), PZP_OK, "cache: memory 2/7");
+            CHECK(memcmp(out, fr2[7].px, fr2[7].size) == 0, "cache: reused buffer gave a stale delta base");
+            pzp_container_close(c);
+        }
+    }
+    free(buf);
+    free(m1);
+    free(m2);
+    pzp_dctx_free(d);
+    free(out);
+    unlink(path);
+    unlink(path2);
+    for (uint32_t i = 0; i < n; i++) {
+        free(fr[i].px);
+        free(fr2[i].px);
+    }
+}
+
+/* Enough frame data that closing with a wrong expected_frames moves several 1 MiB chunks. */
+static void writer_big_moves(void)
+{
+    char path[4400];
+    tmp_path(path, sizeof path, "bigmove.pzp");
+    const uint32_t n = 5;
+    tframe fr[5];
+    uint64_t rs = 3;
+    for (uint32_t i = 0; i < n; i++) {
+        memset(&fr[i], 0, sizeof fr[i]);
+        fr[i].p.width = 640; fr[i].p.height = 480; fr[i].p.bpp = 8; fr[i].p.channels = 3;
+        fr[i].p.configuration = PZP_USE_LZ4;
+        fr[i].size = 640 * 480 * 3;
+        fr[i].px = xmalloc(fr[i].size);
+        for (size_t k = 0; k < fr[i].size; k++) fr[i].px[k] = (uint8_t)rng_next(&rs); /* incompressible */
+        fr[i].delay = i;
+    }
+    const uint32_t expects[] = {1, 2, 5, 6, 200};
+    for (size_t e = 0; e < sizeof expects / sizeof expects[0]; e++) {
+        pzp_writer_options o;
+        memset(&o, 0, sizeof o);
+        o.expected_frames = expects[e];
+        o.flags = PZP_WRITER_NO_SYNC;
+        pzp_writer *w = NULL;
+        CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "big: open");
+        if (!w) continue;
+        for (uint32_t i = 0; i < n; i++)
+            CHECK_RC(pzp_writer_add_frame(w, &fr[i].p, fr[i].px, fr[i].size, fr[i].delay), PZP_OK, "big: add");
+        CHECK_RC(pzp_writer_set_metadata(w, "m", 1), PZP_OK, "big: meta");
+        CHECK_RC(pzp_writer_close(w), PZP_OK, "big: close");
+        char what[64];
+        snprintf(what, sizeof what, "big frames, expected %u", expects[e]);
+        verify_container(what, path, fr, n, 0, "m", 1, NULL, 0, 0, NULL);
+        unlink(path);
+    }
+    for (uint32_t i = 0; i < n; i++) free(fr[i].px);
+}
+
 static void test_writer(void)
 {
     char path[4400], what[200];
@@ -1325,6 +1477,8 @@ static void test_writer(void)
     writer_frames_case("one frame", 1, 1, 0, 0, 1);
     writer_frames_case("one frame, expected 0", 1, 0, 0, 0, 0);
     writer_frames_case("40 frames, interval 5", 40, 0, 5, 0, 0);
+    writer_cache_patterns();
+    if (!g_quick) writer_big_moves();
 
     /* Metadata and audio: every tag, replacing and removing. */
     static const uint32_t tags[] = {PZP_AUDIO_WAVE, PZP_AUDIO_MPEG, PZP_AUDIO_OGG, PZP_AUDIO_FLAC};
@@ -2902,6 +3056,24 @@ static void *thread_init_cleanup(void *p)
     return NULL;
 }
 
+static int g_stop_limits;
+
+/* Flips the process-wide limits between two settings that both allow every decode. */
+static void *thread_flip_limits(void *unused)
+{
+    pzp_limits none, got;
+    memset(&none, 0, sizeof none);
+    unsigned long flips = 0, bad = 0;
+    while (!__atomic_load_n(&g_stop_limits, __ATOMIC_RELAXED) || flips < 10) {
+        bad += pzp_set_limits(flips % 2 ? &none : NULL) != PZP_OK;
+        pzp_get_limits(&got);
+        flips++;
+        usleep(50);
+    }
+    CHECK(bad == 0, "pzp_set_limits failed %lu of %lu times", bad, flips);
+    return NULL;
+}
+
 static void run_threads(void *(*fn)(void *), thread_arg *args)
 {
     pthread_t th[NTHREADS];
@@ -2945,6 +3117,10 @@ static void test_threads(void)
         g_tfile_count++;
     }
     thread_arg args[NTHREADS];
+    pthread_t flipper;
+    __atomic_store_n(&g_stop_limits, 0, __ATOMIC_RELAXED);
+    int flipping = pthread_create(&flipper, NULL, thread_flip_limits, NULL) == 0;
+    CHECK(flipping, "pthread_create (limits)");
     for (int mode = 0; mode < 2; mode++) {
         for (int t = 0; t < NTHREADS; t++) {
             memset(&args[t], 0, sizeof args[t]);
@@ -2954,6 +3130,9 @@ static void test_threads(void)
         }
         run_threads(thread_decode_files, args);
     }
+    __atomic_store_n(&g_stop_limits, 1, __ATOMIC_RELAXED);
+    if (flipping) pthread_join(flipper, NULL);
+    CHECK_RC(pzp_set_limits(NULL), PZP_OK, "restore limits");
     for (size_t i = 0; i < g_tfile_count; i++) free_decoded(g_tfiles[i].pixels, g_tfiles[i].bytes, g_tfiles[i].frames);
     free(g_tfiles);
     g_tfiles = NULL;
