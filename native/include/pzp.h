@@ -352,7 +352,9 @@ PZP_API int pzp_writer_open(const char *path, const pzp_writer_options *options,
 /*! pzp_writer_add_frame() : encodes and appends a frame (frames may differ in
  * size, depth, channels and flags). With PZP_USE_INTER_DELTA the frame is stored
  * as a delta to the previous frame when their layouts match and the key-frame
- * interval allows. A failure puts the writer in a failed state. */
+ * interval allows. A failed write puts the writer in a failed state (later calls
+ * and pzp_writer_close() give PZP_E_BAD_STATE; nothing appears at path); a frame
+ * refused before anything is written (invalid parameters, limits) leaves it usable. */
 PZP_API int pzp_writer_add_frame(pzp_writer *w, const pzp_encode_params *params,
                                  const void *pixels, size_t pixels_size, uint32_t delay_ms);
 

@@ -135,10 +135,13 @@ static int append_blob(pzp_writer *w, const uint8_t *blob, size_t size, uint32_t
         w->entries = e;
         w->entries_capacity = cap;
     }
-    /* A failed write leaves the counts as they were: the next frame overwrites
-     * the partial bytes and close truncates the file to its real size. */
+    /* A failed write (e.g. a full disk) is final: the frame is missing, so a
+     * later close must not report a container without it as a success. */
     rc = pzp__outfile_pwrite(&w->out, blob, size, data_start(w->reserved) + w->data_bytes);
-    if (rc) return rc;
+    if (rc) {
+        w->failed = 1;
+        return rc;
+    }
     w->entries[w->frames++] = (writer_entry){(uint32_t)size, delay};
     w->data_bytes += size;
     return PZP_OK;
