@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1460,6 +1462,85 @@ static void writer_big_moves(void)
     for (uint32_t i = 0; i < n; i++) free(fr[i].px);
 }
 
+/* A full disk, simulated with RLIMIT_FSIZE: write errors are reported (Q24), the
+ * writer enters its failed state, and neither the file nor a temporary file remains. */
+static void writer_disk_full(void)
+{
+    char path[4400];
+    tmp_path(path, sizeof path, "full.pzp");
+    struct rlimit old, lim;
+    if (getrlimit(RLIMIT_FSIZE, &old) != 0) return;
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    const size_t cap = 20000;
+    tframe fr[6];
+    uint64_t rs = 11;
+    for (uint32_t i = 0; i < 6; i++) {
+        memset(&fr[i], 0, sizeof fr[i]);
+        fr[i].p.width = 64; fr[i].p.height = 32; fr[i].p.bpp = 8; fr[i].p.channels = 3;
+        fr[i].size = 64 * 32 * 3;
+        fr[i].px = xmalloc(fr[i].size);
+        for (size_t k = 0; k < fr[i].size; k++) fr[i].px[k] = (uint8_t)rng_next(&rs); /* ~6 KB each */
+    }
+    lim = old;
+    lim.rlim_cur = cap;
+    if (setrlimit(RLIMIT_FSIZE, &lim) != 0) {
+        CHECK(0, "setrlimit: %s", strerror(errno));
+    } else {
+        pzp_writer_options o;
+        memset(&o, 0, sizeof o);
+        o.flags = PZP_WRITER_NO_SYNC;
+        pzp_writer *w = NULL;
+        CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "full: open");
+        int failed_at = -1, rc = PZP_OK;
+        for (int i = 0; w && i < 6; i++) {
+            rc = pzp_writer_add_frame(w, &fr[i].p, fr[i].px, fr[i].size, 0);
+            if (rc != PZP_OK) {
+                failed_at = i;
+                break;
+            }
+        }
+        if (w && failed_at >= 0) {
+            CHECK(rc == PZP_E_IO, "full: add_frame -> %d (%s)", rc, pzp_last_error());
+            CHECK(pzp_last_os_error() == EFBIG, "full: errno %d", pzp_last_os_error());
+            CHECK_RC(pzp_writer_add_frame(w, &fr[0].p, fr[0].px, fr[0].size, 0), PZP_E_BAD_STATE, "full: add after failure");
+            CHECK_RC(pzp_writer_add_blob(w, "\x10\x00\x00\x00", 4, 0), PZP_E_BAD_STATE, "full: add_blob after failure");
+            rc = pzp_writer_close(w);
+            CHECK(rc == PZP_E_BAD_STATE || rc == PZP_E_IO, "full: close after failure -> %d", rc);
+        } else if (w) {
+            CHECK(0, "full: 6 frames of ~6 KB fitted in %zu bytes", cap);
+            rc = pzp_writer_close(w);
+            CHECK(rc != PZP_OK, "full: close succeeded over the size limit");
+        }
+        CHECK(!file_exists(path), "full: a file was left");
+        CHECK(tmpdir_entries() == 0, "full: %d files left in the folder", tmpdir_entries());
+
+        /* Frames fit but the index move / metadata on close does not. */
+        w = NULL;
+        o.expected_frames = 1;
+        CHECK_RC(pzp_writer_open(path, &o, &w), PZP_OK, "full: open 2");
+        for (int i = 0; w && i < 3; i++)
+            CHECK_RC(pzp_writer_add_frame(w, &fr[i].p, fr[i].px, fr[i].size, 0), PZP_OK, "full: add %d", i);
+        static uint8_t meta[8192];
+        if (w) CHECK_RC(pzp_writer_set_metadata(w, meta, sizeof meta), PZP_OK, "full: metadata");
+        if (w) CHECK_RC(pzp_writer_close(w), PZP_E_IO, "full: close writing the metadata");
+        CHECK(!file_exists(path), "full: a file was left after a failed close");
+        CHECK(tmpdir_entries() == 0, "full: %d files left after a failed close", tmpdir_entries());
+
+        /* pzp_write_file. */
+        pzp_encode_params p = fr[0].p;
+        p.width = 64; p.height = 192; /* 6 frames of random bytes: ~37 KB */
+        uint8_t *px = xmalloc((size_t)64 * 192 * 3);
+        for (int i = 0; i < 6; i++) memcpy(px + (size_t)i * fr[0].size, fr[i].px, fr[i].size);
+        CHECK_RC(pzp_write_file(NULL, &p, px, (size_t)64 * 192 * 3, path), PZP_E_IO, "full: write_file");
+        CHECK(!file_exists(path), "full: write_file left a file");
+        CHECK(tmpdir_entries() == 0, "full: write_file left %d files", tmpdir_entries());
+        free(px);
+        CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0, "restore RLIMIT_FSIZE");
+    }
+    signal(SIGXFSZ, old_handler);
+    for (uint32_t i = 0; i < 6; i++) free(fr[i].px);
+}
+
 static void test_writer(void)
 {
     char path[4400], what[200];
@@ -1479,6 +1560,7 @@ static void test_writer(void)
     writer_frames_case("40 frames, interval 5", 40, 0, 5, 0, 0);
     writer_cache_patterns();
     if (!g_quick) writer_big_moves();
+    writer_disk_full();
 
     /* Metadata and audio: every tag, replacing and removing. */
     static const uint32_t tags[] = {PZP_AUDIO_WAVE, PZP_AUDIO_MPEG, PZP_AUDIO_OGG, PZP_AUDIO_FLAC};
@@ -1585,9 +1667,14 @@ static void test_writer(void)
             z.height = 0;
             CHECK_RC(pzp_writer_add_frame(w, &z, fr[0].px, 0, 0), PZP_E_INVALID_ARGUMENT, "zero height frame");
             CHECK(pzp_writer_frame_count(w) == 0, "refused frames counted");
-            pzp_writer_abort(w);
+            CHECK_RC(pzp_writer_add_frame(w, &fr[0].p, fr[0].px, fr[0].size - 1, 0), PZP_E_INVALID_ARGUMENT,
+                     "pixel buffer one byte short");
+            /* a refused frame leaves the writer usable (pzp.h) */
+            CHECK_RC(pzp_writer_add_frame(w, &fr[0].p, fr[0].px, fr[0].size, fr[0].delay), PZP_OK, "add after refusals");
+            CHECK_RC(pzp_writer_close(w), PZP_OK, "close after refusals");
+            verify_container("after refused frames", path, fr, 1, 0, NULL, 0, NULL, 0, 0, NULL);
+            unlink(path);
         }
-        CHECK(!file_exists(path), "abort left a file");
     }
 
     /* Abort, close with 0 frames, an existing file. */
