@@ -7,6 +7,9 @@
  *   PZP_TEST_QUICK=1      shorter sweeps, no multi-megapixel cases (valgrind)
  *   PZP_TEST_ONLY=<name>  run one section (checksum, strerror, golden,
  *                         roundtrip, writer, errors, damaged, threads)
+ * Build with -DPZP_SANITIZE=address,undefined (or thread, with
+ * PZP_TEST_ONLY=threads) to let the sanitizers check the damaged-input and
+ * concurrency sections; PZP_TEST_QUICK=1 keeps valgrind runs short.
  * Exit status: 0 if every check passed, 1 otherwise.
  */
 #define _GNU_SOURCE
@@ -3409,6 +3412,8 @@ int main(int argc, char **argv)
         ran++;
     }
     rmdir(g_tmpdir);
+    for (size_t i = 0; i < g_name_count; i++) free(g_names[i]);
+    free(g_names);
     if (!ran) {
         fprintf(stderr, "no section named '%s'\n", only ? only : "");
         return 2;
