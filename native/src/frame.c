@@ -173,10 +173,15 @@ static int check_palette(const uint8_t *p, uint32_t size, uint32_t channels) {
     return PZP_OK;
 }
 
-static int zstd_error(size_t r) {
-    if (ZSTD_getErrorCode(r) == ZSTD_error_srcSize_wrong)
-        return pzp__fail(PZP_E_TRUNCATED, "zstd data ends early (%s)", ZSTD_getErrorName(r));
-    return pzp__fail(PZP_E_CORRUPT, "zstd: %s", ZSTD_getErrorName(r));
+/* zstd says "srcSize wrong" both for data cut short and for bytes after the
+ * last frame: walk the whole frames to tell which. */
+static int zstd_error(size_t r, const uint8_t *src, size_t size) {
+    if (ZSTD_getErrorCode(r) != ZSTD_error_srcSize_wrong) return pzp__fail(PZP_E_CORRUPT, "zstd: %s", ZSTD_getErrorName(r));
+    size_t at = 0, n;
+    while (src != NULL && at < size && !ZSTD_isError(n = ZSTD_findFrameCompressedSize(src + at, size - at))) at += n;
+    int next_is_frame = size - at >= 4 && rd32(src + at) == 0xFD2FB528u;
+    if (src != NULL && at > 0 && !next_is_frame) return pzp__fail(PZP_E_CORRUPT, "zstd: bytes after the compressed data");
+    return pzp__fail(PZP_E_TRUNCATED, "zstd data ends early");
 }
 
 int pzp__stage_blob(pzp_dctx *d, const uint8_t *blob, size_t blob_size) {
@@ -194,7 +199,7 @@ int pzp__stage_blob(pzp_dctx *d, const uint8_t *blob, size_t blob_size) {
         if (ZSTD_isError(r)) {
             if (ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
                 return pzp__fail(PZP_E_CORRUPT, "payload is larger than its declared %llu bytes", (unsigned long long)psize);
-            return zstd_error(r);
+            return zstd_error(r, src, src_size);
         }
         if (r != psize)
             return pzp__fail(PZP_E_CORRUPT, "payload is %zu bytes, %llu declared", r, (unsigned long long)psize);
@@ -245,7 +250,7 @@ int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_s
             size_t r = ZSTD_decompressStream(d->zstd, &out, &in);
             if (ZSTD_isError(r)) {
                 ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
-                return zstd_error(r);
+                return zstd_error(r, NULL, 0);
             }
             if (in.pos == before_in && out.pos == before_out) break;
         }
