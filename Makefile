@@ -82,7 +82,7 @@ $(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | $(PY)
 venv: $(VENV)/.installed
 
 test-python: $(VENV)/.installed $(BUILD)/.built
-	PZP_CLI=$(BUILD)/pzp $(PY) -m pytest tests -q
+	PZP_CLI=$(abspath $(BUILD))/pzp $(PY) -m pytest tests -q
 
 # ---- the README's two commands -------------------------------------------------
 demo: $(VENV)/.installed

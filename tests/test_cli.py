@@ -23,10 +23,11 @@ import pzp
 
 
 def _find_cli() -> str | None:
-    """$PZP_CLI (used as given), else a `pzp` on PATH that is the C tool (the
-    Python package may install a console script of the same name)."""
+    """$PZP_CLI (made absolute: tests run it from other folders), else a `pzp`
+    on PATH that is the C tool (the Python package may install a console script
+    of the same name)."""
     if os.environ.get("PZP_CLI"):
-        return os.environ["PZP_CLI"]
+        return os.path.abspath(os.environ["PZP_CLI"])
     found = shutil.which("pzp")
     if found is None:
         return None
