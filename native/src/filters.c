@@ -3,16 +3,106 @@
  * buffer of `stride` bytes per pixel. */
 #include "internal.h"
 
-/* LEFT, decode: v[i] = s[i] + v[i-1] per channel, raster order, v[-1] = 0. */
-void pzp__unleft_u8(uint8_t *dst, const uint8_t *src, size_t pixels, unsigned stride, unsigned channels) {
+#if PZP_X86_SIMD
+#include <immintrin.h>
+#define AVX2 __attribute__((target("avx2")))
+#endif
+
+/* ---- LEFT, decode: v[i] = s[i] + v[i-1] per channel, raster order, v[-1] = 0 ----
+ * For a group that is the whole pixel this is one running sum over bytes
+ * `stride` apart. The SIMD kernels sum inside a 16-byte vector with shifted
+ * adds (log2 steps), then add the previous vector's last pixel broadcast to
+ * every pixel; that carry is the only serial dependency (2 instructions per
+ * vector). They return how many bytes they did; unleft_tail finishes. */
+
+/* Bytes [from, n) of the contiguous case. With swap16 the two bytes of each
+ * 16-bit sample trade places on output (stride even: the byte `stride` before
+ * output byte i^1 is output byte (i^1) - stride). */
+static void unleft_tail(uint8_t *dst, const uint8_t *src, size_t from, size_t n, unsigned stride, int swap16) {
+    size_t x = swap16 ? 1 : 0;
+    for (size_t i = from; i < n && i < stride; i++) dst[i ^ x] = src[i];
+    for (size_t i = from > stride ? from : stride; i < n; i++) dst[i ^ x] = (uint8_t)(src[i] + dst[(i ^ x) - stride]);
+}
+
+#if PZP_X86_SIMD
+static inline __m128i bswap16_sse2(__m128i v) { return _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8)); }
+
+/* SSE2 (x86-64 baseline): strides 1, 2, 4 and 8, which tile 16 bytes and can
+ * broadcast their last pixel with plain shuffles. */
+static size_t unleft_sse2(uint8_t *dst, const uint8_t *src, size_t n, unsigned stride, int swap16) {
+    __m128i carry = _mm_setzero_si128();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+        switch (stride) { /* shifts by compile-time constants; the branch is loop-invariant */
+        case 1: v = _mm_add_epi8(v, _mm_slli_si128(v, 1)); /* fall through */
+        case 2: v = _mm_add_epi8(v, _mm_slli_si128(v, 2)); /* fall through */
+        case 4: v = _mm_add_epi8(v, _mm_slli_si128(v, 4)); /* fall through */
+        default: v = _mm_add_epi8(v, _mm_slli_si128(v, 8));
+        }
+        v = _mm_add_epi8(v, carry);
+        switch (stride) {
+        case 1: carry = _mm_unpackhi_epi8(v, v); /* byte 15 doubled into word 7, then as stride 2 */
+                carry = _mm_shufflehi_epi16(carry, 0xFF); carry = _mm_unpackhi_epi64(carry, carry); break;
+        case 2: carry = _mm_shufflehi_epi16(v, 0xFF); carry = _mm_unpackhi_epi64(carry, carry); break;
+        case 4: carry = _mm_shuffle_epi32(v, 0xFF); break;
+        default: carry = _mm_unpackhi_epi64(v, v);
+        }
+        _mm_storeu_si128((__m128i *)(dst + i), swap16 ? bswap16_sse2(v) : v);
+    }
+    return i;
+}
+
+/* AVX2 machines: any stride up to 16 with pshufb. A vector advances by the
+ * whole pixels it holds (step bytes: 15 for RGB); the bytes past step are
+ * stored too and then overwritten by the next vector. Shift masks for a
+ * distance of 16 or more select nothing, so every stride runs the same four
+ * shifted adds. 128-bit vectors: the carry chain, not the width, is the limit. */
+AVX2 static size_t unleft_avx2(uint8_t *dst, const uint8_t *src, size_t n, unsigned stride, int swap16) {
+    unsigned step = 16 - 16 % stride;
+    uint8_t masks[6][16];
+    for (unsigned b = 0; b < 16; b++) {
+        for (unsigned k = 0; k < 4; k++) {
+            unsigned distance = stride << k;
+            masks[k][b] = distance < 16 && b >= distance ? (uint8_t)(b - distance) : 0x80;
+        }
+        masks[4][b] = (uint8_t)(step - stride + b % stride); /* the last whole pixel, repeated */
+        masks[5][b] = (uint8_t)(b ^ 1);                     /* 16-bit byte swap */
+    }
+    const __m128i s0 = _mm_loadu_si128((const __m128i *)masks[0]), s1 = _mm_loadu_si128((const __m128i *)masks[1]);
+    const __m128i s2 = _mm_loadu_si128((const __m128i *)masks[2]), s3 = _mm_loadu_si128((const __m128i *)masks[3]);
+    const __m128i last = _mm_loadu_si128((const __m128i *)masks[4]), swap = _mm_loadu_si128((const __m128i *)masks[5]);
+    __m128i carry = _mm_setzero_si128();
+    size_t i = 0;
+    for (; i + 16 <= n; i += step) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+        v = _mm_add_epi8(v, _mm_shuffle_epi8(v, s0));
+        v = _mm_add_epi8(v, _mm_shuffle_epi8(v, s1));
+        v = _mm_add_epi8(v, _mm_shuffle_epi8(v, s2));
+        v = _mm_add_epi8(v, _mm_shuffle_epi8(v, s3));
+        v = _mm_add_epi8(v, carry);
+        carry = _mm_shuffle_epi8(v, last);
+        _mm_storeu_si128((__m128i *)(dst + i), swap16 ? _mm_shuffle_epi8(v, swap) : v);
+    }
+    return i;
+}
+#endif
+
+void pzp__unleft_u8(uint8_t *dst, const uint8_t *src, size_t pixels, unsigned stride, unsigned channels, int swap16) {
     if (pixels == 0) return;
     if (channels == stride) {
-        /* Contiguous block: one running sum over bytes channels apart. */
-        size_t n = pixels * channels;
-        memcpy(dst, src, channels);
-        for (size_t i = channels; i < n; i++) dst[i] = (uint8_t)(src[i] + dst[i - channels]);
+        size_t n = pixels * channels, done = 0;
+#if PZP_X86_SIMD
+        int level = pzp__cpu_level();
+        if (level >= PZP_CPU_AVX2 && stride <= 16)
+            done = unleft_avx2(dst, src, n, stride, swap16);
+        else if (level >= PZP_CPU_SSE2 && (stride == 1 || stride == 2 || stride == 4 || stride == 8))
+            done = unleft_sse2(dst, src, n, stride, swap16);
+#endif
+        unleft_tail(dst, src, done, n, stride, swap16);
         return;
     }
+    /* One group of several: its channels sit inside a wider pixel. */
     for (unsigned k = 0; k < channels; k++) dst[k] = src[k];
     for (size_t i = 1; i < pixels; i++) {
         const uint8_t *s = src + i * channels;
@@ -60,6 +150,56 @@ void pzp__ungradient_u16(uint8_t *dst, const uint8_t *planes, uint32_t width, ui
     }
 }
 
+/* GRADIENT, decode, one 16-bit channel: the same sums, written as host-order
+ * samples (no byte-order pass afterwards). SSE2 does 8 samples at a time:
+ * un-zigzag, running sum of the row with shifted adds plus the carry of the
+ * previous 8, then add the row above. */
+static inline uint16_t load16(const uint8_t *p) {
+    uint16_t v;
+    memcpy(&v, p, 2); /* dst need not be 2-byte aligned */
+    return v;
+}
+
+void pzp__ungradient_u16_host(uint8_t *dst, const uint8_t *planes, uint32_t width, uint32_t height) {
+    size_t n = (size_t)width * height;
+    const uint8_t *hi = planes, *lo = planes + n;
+#if PZP_X86_SIMD
+    int simd = pzp__cpu_level() >= PZP_CPU_SSE2;
+    const __m128i one = _mm_set1_epi16(1);
+#endif
+    for (uint32_t y = 0; y < height; y++) {
+        size_t row = (size_t)y * width;
+        uint8_t *out = dst + 2 * row;
+        const uint8_t *up = y ? out - 2 * (size_t)width : NULL;
+        uint16_t e = 0;
+        uint32_t x = 0;
+#if PZP_X86_SIMD
+        if (simd) {
+            __m128i carry = _mm_setzero_si128();
+            for (; x + 8 <= width; x += 8) {
+                __m128i z = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(lo + row + x)),
+                                              _mm_loadl_epi64((const __m128i *)(hi + row + x)));
+                __m128i r = _mm_xor_si128(_mm_srli_epi16(z, 1), _mm_sub_epi16(_mm_setzero_si128(), _mm_and_si128(z, one)));
+                r = _mm_add_epi16(r, _mm_slli_si128(r, 2));
+                r = _mm_add_epi16(r, _mm_slli_si128(r, 4));
+                r = _mm_add_epi16(r, _mm_slli_si128(r, 8));
+                r = _mm_add_epi16(r, carry);
+                carry = _mm_shufflehi_epi16(r, 0xFF);
+                carry = _mm_unpackhi_epi64(carry, carry);
+                if (up) r = _mm_add_epi16(r, _mm_loadu_si128((const __m128i *)(up + 2 * x)));
+                _mm_storeu_si128((__m128i *)(out + 2 * x), r);
+            }
+            e = (uint16_t)_mm_extract_epi16(carry, 7);
+        }
+#endif
+        for (; x < width; x++) {
+            e = (uint16_t)(e + unzigzag16((uint16_t)(hi[row + x] << 8 | lo[row + x])));
+            uint16_t v = (uint16_t)(e + (up ? load16(up + 2 * x) : 0));
+            memcpy(out + 2 * x, &v, 2);
+        }
+    }
+}
+
 /* GRADIENT, encode: the inverse of the above. */
 void pzp__gradient_u16(uint8_t *planes, const uint8_t *src, uint32_t width, uint32_t height, unsigned stride) {
     size_t n = (size_t)width * height;
@@ -79,6 +219,88 @@ void pzp__gradient_u16(uint8_t *planes, const uint8_t *src, uint32_t width, uint
             lo[i] = (uint8_t)z;
         }
     }
+}
+
+/* ---- palette lookup ----
+ * A channel whose list is 0, 1, ..., n-1 (every 8-bit channel that uses all
+ * 256 values, and label maps numbered from 0) maps each index to itself:
+ * only the range check remains. One-channel images with up to 64 values
+ * (label maps) use AVX2 table shuffles; the rest one table load per byte. */
+
+/* The largest byte of data (vectorised by the compiler). */
+static uint8_t max_byte(const uint8_t *data, size_t n) {
+    uint8_t m = 0;
+    for (size_t i = 0; i < n; i++) m = data[i] > m ? data[i] : m;
+    return m;
+}
+
+#if PZP_X86_SIMD
+/* 32 indices at a time: each 16-entry slice of the list is a vpshufb table,
+ * and the index's high nibble picks the slice. Returns the bytes done. */
+AVX2 static size_t unpalette1_avx2(uint8_t *data, size_t n, const uint8_t *values, uint32_t count) {
+    uint8_t tables[4][16] = {{0}};
+    memcpy(tables, values, count);
+    __m256i table[4], slice_id[4];
+    uint32_t slices = (count + 15) / 16;
+    for (uint32_t j = 0; j < slices; j++) {
+        table[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)tables[j]));
+        slice_id[j] = _mm256_set1_epi8((char)j);
+    }
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i idx = _mm256_loadu_si256((const __m256i *)(data + i));
+        __m256i high = _mm256_and_si256(_mm256_srli_epi16(idx, 4), nibble);
+        __m256i out = _mm256_setzero_si256();
+        for (uint32_t j = 0; j < slices; j++)
+            out = _mm256_or_si256(out, _mm256_and_si256(_mm256_shuffle_epi8(table[j], idx),
+                                                        _mm256_cmpeq_epi8(high, slice_id[j])));
+        _mm256_storeu_si256((__m256i *)(data + i), out);
+    }
+    return i;
+}
+#endif
+
+int pzp__unpalette(uint8_t *data, size_t pixels, uint32_t channels, const uint8_t *block) {
+    const uint8_t *values[MAX_PALETTE_CHANNELS];
+    uint32_t count[MAX_PALETTE_CHANNELS], at = 0, identity = 1;
+    for (uint32_t c = 0; c < channels; c++) {
+        count[c] = (uint32_t)block[at] + 1;
+        values[c] = block + at + 1;
+        for (uint32_t k = 0; k < count[c]; k++) identity &= values[c][k] == k;
+        at += 1 + count[c];
+    }
+    if (channels == 1) {
+        /* Range check first (a cheap vector pass), then the lookup. */
+        size_t n = pixels;
+        if (max_byte(data, n) >= count[0]) return 1;
+        if (identity) return 0;
+        size_t done = 0;
+#if PZP_X86_SIMD
+        if (count[0] <= 64 && pzp__cpu_level() >= PZP_CPU_AVX2) done = unpalette1_avx2(data, n, values[0], count[0]);
+#endif
+        for (size_t i = done; i < n; i++) data[i] = values[0][data[i]];
+        return 0;
+    }
+    if (identity) {
+        uint32_t full = 1;
+        for (uint32_t c = 0; c < channels; c++) full &= count[c] == 256;
+        if (full) return 0; /* nothing to map, nothing out of range */
+    }
+    /* Entries past a list carry 0x100: one OR over the outputs finds them. */
+    uint16_t lut[MAX_PALETTE_CHANNELS][256];
+    for (uint32_t c = 0; c < channels; c++)
+        for (uint32_t k = 0; k < 256; k++) lut[c][k] = k < count[c] ? values[c][k] : 0x100;
+    uint16_t bad = 0;
+    for (size_t i = 0; i < pixels; i++) {
+        uint8_t *p = data + i * channels;
+        for (uint32_t c = 0; c < channels; c++) {
+            uint16_t v = lut[c][p[c]];
+            bad |= v;
+            p[c] = (uint8_t)v;
+        }
+    }
+    return (bad & 0x100) != 0;
 }
 
 /* Swaps the bytes of each 16-bit sample (big-endian file order <-> host order

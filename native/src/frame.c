@@ -275,37 +275,6 @@ int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_s
     return PZP_OK;
 }
 
-/* Maps palette indices back to values in place, per byte channel; an index
- * past a channel's list is an error (the reference reads stale memory). */
-static int unpalette(uint8_t *data, size_t pixels, uint32_t channels, const uint8_t *block) {
-    uint16_t lut[MAX_PALETTE_CHANNELS][256];
-    uint32_t at = 0;
-    for (uint32_t c = 0; c < channels; c++) {
-        uint32_t n = (uint32_t)block[at] + 1;
-        for (uint32_t k = 0; k < 256; k++) lut[c][k] = k < n ? block[at + 1 + k] : 0x100;
-        at += 1 + n;
-    }
-    uint16_t bad = 0;
-    if (channels == 1) {
-        for (size_t i = 0; i < pixels; i++) {
-            uint16_t v = lut[0][data[i]];
-            bad |= v;
-            data[i] = (uint8_t)v;
-        }
-    } else {
-        for (size_t i = 0; i < pixels; i++) {
-            uint8_t *p = data + i * channels;
-            for (uint32_t c = 0; c < channels; c++) {
-                uint16_t v = lut[c][p[c]];
-                bad |= v;
-                p[c] = (uint8_t)v;
-            }
-        }
-    }
-    if (bad & 0x100) return pzp__fail(PZP_E_CORRUPT, "palette index out of range");
-    return PZP_OK;
-}
-
 int pzp__finish_staged(pzp_dctx *d, uint8_t *dst, size_t cap, const uint8_t *delta_base) {
     if (!d->has_staged) return pzp__fail(PZP_E_BAD_STATE, "no frame prepared: call a *_begin function first");
     frame_layout *L = &d->staged;
@@ -318,13 +287,23 @@ int pzp__finish_staged(pzp_dctx *d, uint8_t *dst, size_t cap, const uint8_t *del
     const uint8_t *block = d->payload.data + L->pixel_offset;
     size_t n = (size_t)info->width * info->height;
     uint32_t ci = info->channels_internal;
+    int palette = (info->configuration & PZP_USE_PALETTE) != 0;
+    /* 16-bit samples leave the filters in file (big-endian) order and are
+     * swapped at the end, unless the one filter that covers the whole pixel
+     * writes host order itself. */
+    int host_order = !HOST_IS_BIG_ENDIAN && info->bpp == 16 && !palette && info->group_count == 1;
+    int swapped = 0;
     uint32_t start = 0;
     for (uint32_t g = 0; g < info->group_count; g++) {
         uint32_t ch = info->groups[g][0], bits = info->groups[g][1], pred = info->groups[g][2];
-        if (bits == 16) {
+        if (bits == 16 && host_order && ci == 2) {
+            pzp__ungradient_u16_host(dst, block, info->width, info->height);
+            swapped = 1;
+        } else if (bits == 16) {
             pzp__ungradient_u16(dst + start, block, info->width, info->height, ci);
         } else if (pred == PZP_PREDICT_LEFT) {
-            pzp__unleft_u8(dst + start, block, n, ci, ch);
+            pzp__unleft_u8(dst + start, block, n, ci, ch, host_order);
+            swapped = host_order;
         } else if (ch == ci) {
             memcpy(dst, block, n * ci);
         } else {
@@ -333,11 +312,12 @@ int pzp__finish_staged(pzp_dctx *d, uint8_t *dst, size_t cap, const uint8_t *del
         block += n * ch;
         start += ch;
     }
-    if (info->configuration & PZP_USE_PALETTE) {
-        int rc = unpalette(dst, n, ci, d->payload.data + L->palette_offset);
-        if (rc) return rc;
+    if (palette) {
+        /* An index past a channel's list is an error (the reference reads stale memory). */
+        if (pzp__unpalette(dst, n, ci, d->payload.data + L->palette_offset))
+            return pzp__fail(PZP_E_CORRUPT, "palette index out of range");
     }
-    if (info->bpp == 16) be16_host(dst, dst, n * info->channels);
+    if (info->bpp == 16 && !swapped) be16_host(dst, dst, n * info->channels);
     if (delta_base != NULL) pzp__add_bytes(dst, delta_base, (size_t)L->pixel_bytes);
     d->decode_count++;
     return PZP_OK;

@@ -129,9 +129,28 @@ int pzp__finish_staged(pzp_dctx *dctx, uint8_t *dst, size_t cap, const uint8_t *
 /* Validates encode parameters and computes payload and bound sizes. */
 int pzp__check_params(const pzp_encode_params *p, uint64_t *pixels_bytes, uint64_t *frame_bound);
 
+/* ---- SIMD level (cpu.c) ---- */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define PZP_X86_SIMD 1
+#else
+#define PZP_X86_SIMD 0
+#endif
+enum { PZP_CPU_SCALAR = 0, PZP_CPU_SSE2 = 1, PZP_CPU_AVX2 = 2 };
+/* The best kernel level this CPU runs (lowered by PZP_CPU_LEVEL). Thread-safe. */
+int pzp__cpu_level(void);
+
 /* ---- filters (filters.c) ---- */
-void pzp__unleft_u8(uint8_t *dst, const uint8_t *src, size_t pixels, unsigned stride, unsigned channels);
+/* LEFT undo of one group (channels of the stride bytes of each pixel). With
+ * swap16 (only when channels == stride, even) the output is also turned from
+ * big-endian 16-bit samples to host order in the same pass. */
+void pzp__unleft_u8(uint8_t *dst, const uint8_t *src, size_t pixels, unsigned stride, unsigned channels, int swap16);
+/* GRADIENT undo of a 16-bit image with one channel (the group is the whole
+ * pixel): writes host-order samples straight to dst. */
+void pzp__ungradient_u16_host(uint8_t *dst, const uint8_t *planes, uint32_t width, uint32_t height);
 void pzp__left_u8(uint8_t *dst, const uint8_t *src, size_t pixels, unsigned stride, unsigned channels);
+/* Maps palette indices back to values in place (block: the checked palette
+ * block of FORMAT.md 4.3). Returns nonzero if an index is past its channel's list. */
+int pzp__unpalette(uint8_t *data, size_t pixels, uint32_t channels, const uint8_t *block);
 void pzp__ungradient_u16(uint8_t *dst, const uint8_t *planes, uint32_t width, uint32_t height, unsigned stride);
 void pzp__gradient_u16(uint8_t *planes, const uint8_t *src, uint32_t width, uint32_t height, unsigned stride);
 void pzp__swap16(uint8_t *dst, const uint8_t *src, size_t samples);
