@@ -22,6 +22,12 @@ NATIVE_SOURCES := $(wildcard native/src/*.[ch] native/include/*.h native/cli/*.[
                   native/CMakeLists.txt native/pzp.pc.in
 # Debian/Ubuntu packages the build and the tests need.
 SYSTEM_PACKAGES := build-essential pkg-config cmake libzstd-dev liblz4-dev python3-venv
+# napari's viewer (tests, the demo's screenshot) on a virtual screen: Xvfb, Qt's xcb libraries, Mesa GL.
+SYSTEM_PACKAGES += xvfb xauth libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
+                   libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libdbus-1-3 \
+                   libfontconfig1 libgl1-mesa-dri libglx-mesa0 libegl1 libgl1
+# Without a display, GUI programs run on a virtual one.
+ON_SCREEN := $(if $(DISPLAY),,xvfb-run -a)
 
 .PHONY: all demo test test-c test-asan test-python system-deps venv install uninstall clean bench
 
@@ -87,6 +93,7 @@ test-python: $(VENV)/.installed $(BUILD)/.built
 # ---- the README's two commands -------------------------------------------------
 demo: $(VENV)/.installed
 	$(PY) -m pzp.demo --out build/demo
+	$(ON_SCREEN) $(PY) -m napari_pzp.demo --out build/demo
 
 test: test-c test-asan test-python
 
