@@ -229,6 +229,36 @@ int pzp__stage_blob(pzp_dctx *d, const uint8_t *blob, size_t blob_size) {
     return PZP_OK;
 }
 
+/* The largest zstd window (log2) a header-only read may allocate: within
+ * max_alloc_bytes, and never above zstd's own default limit (2^27). */
+static int stream_window_log_max(void) {
+    pzp_limits lim;
+    pzp__limits(&lim);
+    int log = 27;
+    while (lim.max_alloc_bytes && log > 10 && (1ull << (log + 1)) > lim.max_alloc_bytes) log--;
+    return log;
+}
+
+/* The header region of a whole zstd blob through the one-shot decoder (no
+ * window buffer), for frames whose window the streaming decoder refuses. */
+static int head_by_whole_decode(ZSTD_DCtx *z, const uint8_t *src, size_t src_size, uint64_t psize, uint8_t *head,
+                                size_t want, size_t *got) {
+    pzp_buf whole = {0};
+    int rc = pzp__buf_reserve(&whole, psize);
+    if (rc) return rc;
+    size_t r = ZSTD_decompressDCtx(z, whole.data, (size_t)psize, src, src_size);
+    if (ZSTD_isError(r))
+        rc = ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall
+                 ? pzp__fail(PZP_E_CORRUPT, "payload is larger than its declared %llu bytes", (unsigned long long)psize)
+                 : zstd_error(r, src, src_size);
+    if (!rc) {
+        *got = r < want ? r : want;
+        memcpy(head, whole.data, *got);
+    }
+    pzp__buf_free(&whole);
+    return rc;
+}
+
 int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_size, pzp_image_info *info) {
     uint32_t codec = 0;
     uint64_t psize = 0;
@@ -243,6 +273,9 @@ int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_s
         /* Stream just the first bytes; our writer puts the header in a block
          * of its own, so this decodes a few dozen bytes. */
         ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
+        /* The streaming decoder allocates the window the frame asks for:
+         * bounded here; a frame asking more is decoded whole, as for pixels. */
+        ZSTD_DCtx_setParameter(d->zstd, ZSTD_d_windowLogMax, stream_window_log_max());
         ZSTD_outBuffer out = {head, want, 0};
         ZSTD_inBuffer in = {blob + 4, avail - 4, 0};
         while (out.pos < want) {
@@ -250,7 +283,11 @@ int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_s
             size_t r = ZSTD_decompressStream(d->zstd, &out, &in);
             if (ZSTD_isError(r)) {
                 ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
-                return zstd_error(r, NULL, 0);
+                if (ZSTD_getErrorCode(r) != ZSTD_error_frameParameter_windowTooLarge) return zstd_error(r, NULL, 0);
+                if (avail < blob_size) return pzp__fail(PZP_E_TRUNCATED, "the whole blob is needed");
+                rc = head_by_whole_decode(d->zstd, blob + 4, avail - 4, psize, head, want, &out.pos);
+                if (rc) return rc;
+                break;
             }
             if (in.pos == before_in && out.pos == before_out) break;
         }
