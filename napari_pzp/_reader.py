@@ -79,7 +79,11 @@ def read(path: Any) -> list:
     if isinstance(path, (list, tuple)):
         if len(path) == 1:
             return read(path[0])
-        return [stack_layer([os.fspath(p) for p in path], name=Path(path[0]).parent.name or "stack")]
+        files = [os.fspath(p) for p in path]
+        name = Path(files[0]).parent.name or "stack"
+        if all(pzp.frame_count(f) == 1 for f in files):
+            return [stack_layer(files, name)]
+        return [stacked_containers(files, name)]
     if os.path.isdir(path):
         return [stack_layer(pzp_files(path), name=Path(path).name)]
     return container_layers(os.fspath(path))
@@ -105,13 +109,14 @@ def container_layers(path: str) -> list:
         frame = c.frame_info(0)
     layer_type = "labels" if ours.get("layer_type") == "labels" else "image"
     frame_shape = tuple(shape[1:])
+    count = len(info["delays"])
     stored_shape = tuple(ours.get("shape") or ())
     leading = stored_shape[: len(stored_shape) - len(frame_shape)]
-    if stored_shape[len(leading) :] != frame_shape or int(np.prod(leading or (0,))) != len(info["delays"]):
-        leading = (len(info["delays"]),)  # no (usable) layout stored: one axis of frames
+    if stored_shape[len(leading) :] != frame_shape or int(np.prod(leading)) != count:
+        leading = (count,) if count > 1 else ()  # no (usable) layout stored: one axis of frames
     dtype = np.dtype(ours["dtype"]) if ours.get("dtype") else np.dtype(frame["dtype"])
     eager_bytes, _ = settings()
-    if leading == (1,) and not stored_shape:
+    if not leading:
         data: Any = PZPStack(path, dtype=dtype)[0]  # a single image
     else:
         stack = PZPStack(path, leading_shape=leading, dtype=dtype)
@@ -128,6 +133,22 @@ def stack_layer(files: list, name: str) -> tuple:
     info = {"source": os.path.dirname(files[0]), "files": files, "frames": len(files)}
     frame_shape = stack.shape[1:]
     return (data, layer_kwargs(name, data, info, {}, frame_shape[-1] if len(frame_shape) == 3 else None), "image")
+
+
+def stacked_containers(files: list, name: str) -> tuple:
+    """Several containers stacked along a new first axis (napari's "stack" open)."""
+    import dask.array as da
+
+    stacks = [PZPStack(f) for f in files]
+    if len({(s.shape, s.dtype) for s in stacks}) != 1:
+        msg = "containers opened as one stack must have the same shape and dtype: " + ", ".join(
+            f"{f} {s.shape} {s.dtype}" for f, s in zip(files, stacks))
+        raise ValueError(msg)
+    data = da.stack([s.to_dask() for s in stacks])
+    info = {"source": os.path.dirname(os.path.abspath(files[0])), "files": files, "frames": len(stacks[0])}
+    frame_shape = stacks[0].shape[1:]
+    channels = frame_shape[-1] if len(frame_shape) == 3 else None
+    return (data, layer_kwargs(name, data, info, {}, channels), "image")
 
 
 def pzp_metadata(c: pzp.Container, path: str, user: Any, ours: dict) -> dict:

@@ -202,11 +202,12 @@ class PZPStack:
         if any(k is None for k in key):
             msg = "PZPStack does not support np.newaxis; index np.asarray(stack) instead"
             raise IndexError(msg)
-        if key.count(Ellipsis) > 1:
+        ellipses = [i for i, k in enumerate(key) if k is Ellipsis]  # identity: arrays in keys compare elementwise
+        if len(ellipses) > 1:
             msg = "an index can only have a single ellipsis"
             raise IndexError(msg)
-        if Ellipsis in key:
-            at = key.index(Ellipsis)
+        if ellipses:
+            at = ellipses[0]
             fill = self.ndim - (len(key) - 1)
             key = key[:at] + (slice(None),) * fill + key[at + 1 :]
         if len(key) > self.ndim:

@@ -92,8 +92,11 @@ def test_wheel(tmp_path):
     (wheel,) = tmp_path.glob("napari_pzp-*.whl")
     assert "-py3-none-linux_" in wheel.name  # a platform wheel: it carries a compiled library
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("pzp/libpzp.so", "pzp/__init__.py", "PZP/__init__.py", "pzp/samples/depth16.pzp", "pzp/py.typed"):
+    for needed in ("pzp/libpzp.so", "pzp/__init__.py", "PZP/__init__.py", "pzp/samples/depth16.pzp", "pzp/py.typed",
+                   "napari_pzp/napari.yaml", "napari_pzp/samples/nuclei_z12.pzp", "napari_pzp/samples/SOURCES.md"):
         assert needed in names, needed
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "napari-pzp = napari_pzp:napari.yaml" in zipfile.ZipFile(wheel).read(entry_points).decode()
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)
     # -S: no site hooks (an editable install of this project would win), so
