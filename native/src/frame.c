@@ -259,6 +259,14 @@ static int head_by_whole_decode(ZSTD_DCtx *z, const uint8_t *src, size_t src_siz
     return rc;
 }
 
+/* Bytes of a payload's header region (inner header and group table) given
+ * its first `have` bytes: the table's length is in byte 40. */
+static size_t head_need(const uint8_t *head, size_t have) {
+    if (have < FRAME_HEADER_BYTES + 1 || rd32(head) != FRAME_MAGIC_V1) return FRAME_HEADER_BYTES + 1;
+    size_t need = FRAME_HEADER_BYTES + 1 + 4u * head[FRAME_HEADER_BYTES];
+    return need < FRAME_HEAD_MAX ? need : FRAME_HEAD_MAX;
+}
+
 int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_size, pzp_image_info *info) {
     uint32_t codec = 0;
     uint64_t psize = 0;
@@ -278,7 +286,8 @@ int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_s
         ZSTD_DCtx_setParameter(d->zstd, ZSTD_d_windowLogMax, stream_window_log_max());
         ZSTD_outBuffer out = {head, want, 0};
         ZSTD_inBuffer in = {blob + 4, avail - 4, 0};
-        while (out.pos < want) {
+        /* Stop as soon as header and group table are out: the next block is pixels. */
+        while (out.pos < want && out.pos < head_need(head, out.pos)) {
             size_t before_in = in.pos, before_out = out.pos;
             size_t r = ZSTD_decompressStream(d->zstd, &out, &in);
             if (ZSTD_isError(r)) {
@@ -302,7 +311,8 @@ int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_s
         }
         got = (size_t)r;
     }
-    if (got < want) return pzp__fail(PZP_E_TRUNCATED, "compressed data ends inside the frame header");
+    if (got < want && got < head_need(head, got))
+        return pzp__fail(PZP_E_TRUNCATED, "compressed data ends inside the frame header");
     frame_layout L;
     rc = pzp__parse_frame_head(head, got, psize, &L);
     if (rc) return rc;
