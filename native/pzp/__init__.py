@@ -59,6 +59,7 @@ from ._ffi import Limits as _Limits
 from ._ffi import byref as _byref
 from ._ffi import lib as _lib
 from ._ffi import version_string as library_version
+from ._many import read_many
 from ._image import (
     USE_COMPRESSION,
     USE_INTER_DELTA,
@@ -163,6 +164,7 @@ __all__ = [
     "read",
     "read_frame",
     "read_frames",
+    "read_many",
     "set_limits",
     "thread_cleanup",
     "thread_init",

@@ -272,10 +272,14 @@ class Container:
     @property
     def shape(self) -> tuple | None:
         """(T, H, W) or (T, H, W, C) when every frame has the same shape and
-        dtype, else None. Reads each frame's header once."""
+        dtype, else None. Reads each frame's header once, in one library call."""
         if self._shape_cache is None:
-            firsts = {(tuple(f["shape"]), f["dtype"]) for f in (self.frame_info(i) for i in range(len(self)))}
-            self._shape_cache = ((len(self),) + firsts.pop()[0],) if len(firsts) == 1 else (None,)
+            n = len(self)
+            infos = (ImageInfo * n)()
+            self._call("inspect", lambda c: lib.pzp_container_scan(None, c, 0, n, infos))
+            layouts = {(i.height, i.width, i.channels, i.bpp) for i in infos}
+            self._infos.update(enumerate(infos))
+            self._shape_cache = ((n,) + image_shape(infos[0]),) if len(layouts) == 1 else (None,)
         return self._shape_cache[0]
 
     @property
