@@ -26,6 +26,8 @@ SYSTEM_PACKAGES := build-essential pkg-config cmake libzstd-dev liblz4-dev pytho
 SYSTEM_PACKAGES += xvfb xauth libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
                    libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libdbus-1-3 \
                    libfontconfig1 libgl1-mesa-dri libglx-mesa0 libegl1 libgl1
+# pzp-convert tests: ffmpeg makes their videos with sound (an encoder independent of the PyAV they read with).
+SYSTEM_PACKAGES += ffmpeg
 # Without a display, GUI programs run on a virtual one.
 ON_SCREEN := $(if $(DISPLAY),,xvfb-run -a)
 
