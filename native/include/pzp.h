@@ -306,6 +306,13 @@ PZP_API int pzp_container_get_entries(const pzp_container *c, uint32_t first, ui
 PZP_API int pzp_container_frame_info(pzp_dctx *dctx, pzp_container *c, uint32_t index,
                                      pzp_image_info *info);
 
+/*! pzp_container_scan() : pzp_container_frame_info() for count frames from
+ * first, into infos[0 .. count-1], in one call: header-only reads, no pixel
+ * decoded (e.g. to learn at open whether every frame has the same shape).
+ * Fails on the first frame whose header cannot be read, naming it. */
+PZP_API int pzp_container_scan(pzp_dctx *dctx, pzp_container *c, uint32_t first, uint32_t count,
+                               pzp_image_info *infos);
+
 /*! pzp_container_decode_frame_begin() : prepares frame index for
  * pzp_decode_finish(). A delta frame needs the previous frame: the context keeps
  * the last frame it decoded, so reading frames in order costs one decode each,

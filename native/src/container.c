@@ -511,6 +511,36 @@ int pzp_container_frame_info(pzp_dctx *d, pzp_container *c, uint32_t index, pzp_
     return PZP_OK;
 }
 
+int pzp_container_scan(pzp_dctx *d, pzp_container *c, uint32_t first, uint32_t count, pzp_image_info *infos) {
+    int rc = pzp__resolve_dctx(&d);
+    if (rc) return rc;
+    if (c == NULL || (infos == NULL && count)) return pzp__fail(PZP_E_INVALID_ARGUMENT, "NULL argument");
+    if (first > c->info.frame_count || count > c->info.frame_count - first)
+        return pzp__fail(PZP_E_OUT_OF_RANGE, "frames %u..%llu of a %u-frame container", first,
+                         (unsigned long long)first + count, c->info.frame_count);
+    pzp_image_info before;
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t index = first + k;
+        pzp_image_info *info = &infos[k];
+        rc = peek_frame(d, c, index, info);
+        if (rc) return rc;
+        /* A delta frame needs the previous frame's layout: the one just read,
+         * or for the first of the range one more header. */
+        int delta = 0;
+        if (index > 0 && (info->configuration & PZP_USE_INTER_DELTA)) {
+            const pzp_image_info *prev = &before;
+            if (k > 0)
+                prev = &infos[k - 1];
+            else if ((rc = peek_frame(d, c, index - 1, &before)) != PZP_OK)
+                return rc;
+            delta = same_layout(prev, info->width, info->height, info->channels_internal);
+        }
+        info->is_delta = (uint32_t)delta;
+        __atomic_store_n(&c->kinds[index], (uint8_t)(delta ? KIND_DELTA : KIND_KEY), __ATOMIC_RELAXED);
+    }
+    return PZP_OK;
+}
+
 int pzp_container_decode_frame_begin(pzp_dctx *d, pzp_container *c, uint32_t index, pzp_image_info *info) {
     int rc = pzp__resolve_dctx(&d);
     if (rc) return rc;
