@@ -100,8 +100,14 @@ demo: $(VENV)/.installed
 
 test: test-c test-asan test-python
 
-bench: $(VENV)/.installed
-	$(PY) bench/quick_compare.py
+# The benchmark suite (bench/run.py, about 10 minutes): writes bench/results/*.csv,
+# docs/performance.md and docs/performance.png.
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
+	$(PY) -m pip install -q --no-build-isolation -e ".[bench]"
+	@touch $@
+
+bench: $(VENV)/.installed $(VENV)/.bench-installed
+	cd bench && ../$(PY) run.py
 
 clean:
 	rm -rf build dist libpzp.so
