@@ -107,7 +107,7 @@ $(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
 	@touch $@
 
 bench: $(VENV)/.installed $(VENV)/.bench-installed
-	cd bench && ../$(PY) run.py
+	$(PY) bench/run.py
 
 clean:
 	rm -rf build dist libpzp.so
