@@ -28,6 +28,7 @@ from common import SHARED, median_time
 PZP_SETS = {
     "pzp rle": {"use_rle": True},
     "pzp rle+lz4": {"use_rle": True, "use_lz4": True},
+    "pzp rle, zstd 5": {"use_rle": True, "level": 5},
     "pzp rle+delta": {"use_rle": True, "use_inter_delta": True},
     "pzp rle+delta (no key frames)": {"use_rle": True, "use_inter_delta": True, "keyframe_interval": 0},
     "pzp rle+palette": {"use_rle": True, "use_palette": True},
