@@ -178,7 +178,9 @@ class HDF5(Contender):
     def open(self, path):
         import h5py
 
-        f = h5py.File(path, "r")
+        # No chunk cache: random access and full passes then measure decoding,
+        # not frames kept decoded from an earlier pass (PZP keeps none either).
+        f = h5py.File(path, "r", rdcc_nbytes=0)
         d = f["frames"]
         d.shape, d.dtype  # noqa: B018
         return f, d
