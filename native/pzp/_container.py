@@ -87,6 +87,7 @@ class _Handle:
         self._ptr = ptr
         self._lock = threading.Lock()
         self._users = 0
+        self.memory: bytes | None = None  # the buffer of a container opened from memory
 
     @property
     def closed(self) -> bool:
@@ -137,13 +138,17 @@ class Container:
     access decodes back to the nearest key frame only. Pickles as its path.
     """
 
-    def __init__(self, path: PathLike):
+    def __init__(self, path: PathLike, *, _memory: bytes | None = None):
         self._path = path
+        self._memory = _memory
         self._shape_cache: tuple | None = None
         self._infos: dict = {}
         ptr = Handle()
         try:
-            lib.pzp_container_open(fs_path(path), byref(ptr))
+            if _memory is None:
+                lib.pzp_container_open(fs_path(path), byref(ptr))
+            else:
+                lib.pzp_container_open_memory(_memory, len(_memory), byref(ptr))
             info = ContainerInfo()
             lib.pzp_container_get_info(ptr, byref(info))
             entries = (FrameEntry * info.frame_count)()
@@ -153,11 +158,25 @@ class Container:
                 lib.pzp_container_close(ptr)
             raise _errors.name_file(e, "open", path) from None
         self._handle = _Handle(ptr)
+        self._handle.memory = _memory  # libpzp reads from it until the handle is freed
         self._info = info
         self._entries = entries
 
-    # -- pickling: the path, reopened on the other side
+    @classmethod
+    def from_bytes(cls, data, name: str = "<memory>") -> Container:
+        """Opens a PZP file held in memory (bytes, bytearray, memoryview; kept
+        as an immutable copy). ``name`` stands for the path in error messages."""
+        try:
+            memory = bytes(memoryview(data))
+        except TypeError:
+            msg = f"a bytes-like object is required, not {type(data).__name__}"
+            raise TypeError(msg) from None
+        return cls(name, _memory=memory)
+
+    # -- pickling: the path (or the bytes), reopened on the other side
     def __reduce__(self):
+        if self._memory is not None:
+            return (Container.from_bytes, (self._memory, self._path))
         return (Container, (self._path,))
 
     def __repr__(self) -> str:

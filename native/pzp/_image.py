@@ -420,3 +420,38 @@ def encode_params(pixels, params: EncodeParams) -> bytes:
     ptr, size = pointer(pixels)
     lib.pzp_encode(None, byref(params), ptr, size, writable_view(out, len(out)), len(out), byref(written))
     return bytes(memoryview(out)[: written.value])
+
+
+def encode_frame(data, previous=None, *, use_rle: bool = False, use_palette: bool = False, use_lz4: bool = False,
+                 groups=None, configuration: int = USE_COMPRESSION, level: int | None = None,
+                 allow_large: bool = False) -> bytes:
+    """Encodes one frame to a frame blob (size prefix + payload), the unit
+    :meth:`pzp.ContainerWriter.append_encoded` appends, so frames can be
+    encoded on several threads and appended in order.
+
+    ``previous``: the previous frame's pixels (same shape and dtype) to store
+    this frame as an inter-frame delta to it; None for a key frame. Other
+    options are those of :func:`write`. The result is byte for byte what
+    :class:`pzp.ContainerWriter` writes for the same frame and previous frame.
+    """
+    pixels, params = _prepare(data, 0, 0, 0, 0, use_rle, use_palette, use_lz4, groups, configuration, level,
+                              allow_large)
+    reference = None
+    if previous is not None:
+        reference, w, h, bits, c = as_pixels(previous)
+        if (w, h, bits, c) != (params.width, params.height, params.bpp, params.channels):
+            msg = (f"previous frame is {w}x{h}x{c} {bits}-bit, the frame {params.width}x{params.height}x"
+                   f"{params.channels} {params.bpp}-bit: a delta needs the same layout")
+            raise ValueError(msg)
+        params.configuration |= USE_INTER_DELTA
+    else:
+        params.configuration &= ~USE_INTER_DELTA
+    bound = U64Out()
+    lib.pzp_encode_bound(byref(params), None, byref(bound))
+    out = bytearray(bound.value)
+    written = SizeOut()
+    ptr, size = pointer(pixels)
+    previous_ptr = pointer(reference)[0] if reference is not None else None
+    lib.pzp_encode_frame(None, byref(params), ptr, size, previous_ptr, writable_view(out, len(out)), len(out),
+                         byref(written))
+    return bytes(memoryview(out)[: written.value])
