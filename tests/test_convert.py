@@ -356,6 +356,61 @@ def test_audio_option_embeds_the_file_as_it_is(tmp_path, tone):
     assert run(DATA / "vtest_rgb", out, "--metadata", "not json") == 1
 
 
+@needs_ffmpeg
+def test_16bit_video_in_and_out_is_exact(tmp_path):
+    clip = tmp_path / "deep.mkv"
+    ffmpeg("-framerate", 10, "-i", DATA / "nuclei_u16" / "%05d.png", "-c:v", "ffv1", "-pix_fmt", "gray16le", clip)
+    out = tmp_path / "deep.pzp"
+    assert run(clip, out, "--rle") == 0
+    frames = frames_of("nuclei_u16")
+    assert_frames_equal(container_frames(out), frames)
+    assert pzp.get_delays(out) == [100] * len(frames)
+    back = tmp_path / "back.mkv"
+    assert run(out, back) == 0
+    again = tmp_path / "again.pzp"
+    assert run(back, again) == 0
+    assert_frames_equal(container_frames(again), frames)
+
+
+def test_gif_animation_in_keeps_durations(tmp_path):
+    frames = frames_of("timelapse_u8")
+    path = tmp_path / "anim.gif"
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=[30, 40, 50, 60, 70, 80], loop=0)
+    out = tmp_path / "anim.pzp"
+    assert run(path, out) == 0
+    assert pzp.get_delays(out) == [30, 40, 50, 60, 70, 80]
+    with Image.open(path) as im:  # GIF stores palette indices: compare with Pillow's own expansion
+        expected = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            expected.append(np.asarray(im.convert("RGB")))
+    assert_frames_equal(container_frames(out), expected)
+
+
+def test_gray_alpha_png_in(tmp_path):
+    la = np.dstack([read_png(DATA / "gray_camera.png"), read_png(DATA / "rgba_konqueror.png")[:, :, 3]])
+    path = tmp_path / "la.png"
+    Image.fromarray(la).save(path)
+    assert run(path, tmp_path / "la.pzp", "--rle") == 0
+    assert np.array_equal(pzp.read(tmp_path / "la.pzp"), la)
+    assert run(tmp_path / "la.pzp", tmp_path / "la_out") == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "la_out" / "00000.png")), la)
+
+
+def test_pzp_to_pzp_keeps_delays_loop_metadata_and_sound(tmp_path, tone):
+    source = tmp_path / "source.pzp"
+    assert run(DATA / "vtest_rgb", source, "--fps", "12", "--loop", "4", "--metadata", '{"a": 1}',
+               "--audio", tone) == 0
+    out = tmp_path / "recoded.pzp"
+    assert run(source, out, "--rle", "--delta", "--lz4") == 0
+    with pzp.open(source) as a, pzp.open(out) as b:
+        assert b.delays == a.delays and b.loop_count == 4
+        assert b.metadata == b'{"a": 1}' and b.audio == (tone.read_bytes(), "WAVE")
+        assert b.frame_info(1)["is_delta"] and b.frame_info(1)["codec"] == "lz4"
+    assert_frames_equal(container_frames(out), frames_of("vtest_rgb"))
+
+
 # ---- exports ----------------------------------------------------------------------------
 
 

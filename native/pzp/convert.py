@@ -175,7 +175,7 @@ class Source:
         suffix = item.suffix
         if suffix == ".pzp":
             with Container(item.path) as c:
-                if self.audio is None and c.audio[0] is not None:
+                if self.audio is None and self._want_audio and c.audio_format is not None:
                     self.audio = c.audio
                 if self.metadata is None:
                     self.metadata = c.metadata
