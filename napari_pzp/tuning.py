@@ -21,8 +21,8 @@ import numpy as np
 
 import pzp
 
-LEVELS = (None, 3, 9, 19)  # None: the reference's default (1, or 19 with a palette)
-KEYFRAME_INTERVALS = (10, 30, 0)  # with inter-frame delta; 0 = none after frame 0
+LEVELS = (None, 5, 12)  # None: the reference's default (1, or 19 with a palette)
+KEYFRAME_INTERVALS = (30, 0)  # with inter-frame delta; 0 = none after frame 0
 
 
 @dataclass(frozen=True)

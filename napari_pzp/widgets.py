@@ -1,0 +1,444 @@
+"""Notebook widgets (core ipywidgets only, so they render in JupyterLab, VS Code
+and Colab): SequenceBrowser for long 16-bit sequences, FlagTuner for choosing
+PZP flags.
+
+    from napari_pzp.widgets import SequenceBrowser, FlagTuner
+    SequenceBrowser("depth.pzp")          # display it (last expression of a cell)
+    tuner = FlagTuner(frame); tuner       # ... later: tuner.options -> dict for pzp.write
+
+Only the frame shown is decoded. The contrast window is fixed (from the
+statistics our writer stores, else from sampled frames) and changes only when
+you move it, so 16-bit depth does not flicker. While Play runs frames go to
+the browser as JPEG; when it stops, the frame is sent again as lossless PNG.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import threading
+import time
+from typing import Any, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+
+import pzp
+
+from . import _metadata, render, tuning
+from .stack import PZPStack
+
+
+class FrameSource:
+    """Frames by index from a .pzp path, a PZPStack, a dask array or a numpy array
+    of shape (T, H, W[, C]), with what the file says (delays, statistics, units)."""
+
+    def __init__(self, source: Any):
+        self.delays: list | None = None
+        self.stats: dict | None = None
+        self.user_metadata: Any = None
+        if isinstance(source, (str, os.PathLike)):
+            source = PZPStack(source)
+        if isinstance(source, PZPStack):
+            if source.path:
+                with pzp.open(source.path) as c:
+                    self.delays = c.delays
+                    self.user_metadata, ours = _metadata.split_blob(c.metadata)
+                self.stats = ours.get("stats")
+        elif not hasattr(source, "shape") or not hasattr(source, "__getitem__"):
+            source = np.asarray(source)
+        if len(source.shape) < 2:
+            msg = f"a sequence is (T, H, W[, C]); got shape {source.shape}"
+            raise ValueError(msg)
+        if len(source.shape) == 2:
+            source = np.asarray(source)[None]
+        self.data = source
+        self.dtype = np.dtype(source.dtype)
+        self.decodes = 0
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+    @property
+    def frame_shape(self) -> tuple:
+        return tuple(self.data.shape[1:])
+
+    @property
+    def is_color(self) -> bool:
+        shape = self.frame_shape
+        return len(shape) == 3 and shape[2] in (3, 4) and self.dtype == np.uint8
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame index as a numpy array (one decode for a PZP source)."""
+        self.decodes += 1
+        item = self.data[index]
+        compute = getattr(item, "compute", None)
+        return np.asarray(compute() if compute is not None else item)
+
+    def time_of(self, index: int) -> float | None:
+        """Seconds from the start of the sequence to frame index, from the delays."""
+        if not self.delays or not any(self.delays):
+            return None
+        return sum(self.delays[:index]) / 1000.0
+
+    @property
+    def value_unit(self) -> tuple:
+        """(unit, scale) of the sample values, from metadata keys value_unit/value_scale."""
+        meta = self.user_metadata if isinstance(self.user_metadata, dict) else {}
+        unit = meta.get("value_unit")
+        return (str(unit), float(meta.get("value_scale", 1.0))) if unit else (None, 1.0)
+
+    def initial_window(self) -> tuple:
+        """Stored statistics, else sampled frames ignoring zeros; never lo == hi."""
+        if self.stats:
+            found = _metadata.window(self.stats)
+            if found:
+                return found
+        if self.dtype.kind not in "ui":
+            return (0.0, 1.0)
+        n = len(self)
+        picks = sorted({round(k * (n - 1) / 6) for k in range(7)}) if n > 1 else [0]
+        per_frame = []
+        for k in picks:
+            f = self.frame(k)
+            per_frame.append(_metadata.frame_stats(f[..., 0] if f.ndim == 3 else f, channels_last=False))
+        found = _metadata.window(_metadata.merge_stats(per_frame))
+        return found if found else (0.0, float(np.iinfo(self.dtype).max))
+
+
+class SequenceBrowser(widgets.VBox):
+    """Browse a sequence: frame slider with Play, colormaps, a fixed contrast
+    window, histogram, frame statistics and a pixel value readout.
+
+    ``companion``: a second source shown beside the first at the same frame
+    (e.g. the RGB frames of a depth sequence).
+    """
+
+    def __init__(self, source: Any, companion: Any = None, colormap: str = "gray", interval_ms: int | None = None):
+        self.source = FrameSource(source)
+        self.companion = FrameSource(companion) if companion is not None else None
+        n = len(self.source)
+        top = int(np.iinfo(self.source.dtype).max) if self.source.dtype.kind in "ui" else 1
+        lo, hi = self.source.initial_window()
+        delays = [d for d in (self.source.delays or []) if d > 0]
+        interval = interval_ms or (int(np.median(delays)) if delays else 100)
+        self.slider = widgets.IntSlider(value=0, min=0, max=max(0, n - 1), description="frame",
+                                        continuous_update=True, layout=widgets.Layout(width="420px"))
+        self.play = widgets.Play(value=0, min=0, max=max(0, n - 1), interval=interval, description="Play")
+        widgets.jslink((self.play, "value"), (self.slider, "value"))  # playback runs in the browser
+        self.time_label = widgets.Label()
+        self.colormap = widgets.Dropdown(options=list(render.COLORMAPS), value=colormap, description="colormap",
+                                         disabled=self.source.is_color)
+        self.window = widgets.IntRangeSlider(value=(int(lo), int(max(hi, lo + 1))), min=0, max=top,
+                                             description="window", continuous_update=False,
+                                             disabled=self.source.is_color, layout=widgets.Layout(width="420px"))
+        self.image = widgets.Image(format="png")
+        self.side = widgets.Image(format="png") if self.companion is not None else None
+        self.histogram = widgets.Image(format="png")
+        self.stats = widgets.HTML()
+        height, width = self.source.frame_shape[:2]
+        self.x = widgets.BoundedIntText(value=width // 2, min=0, max=width - 1, description="x",
+                                        layout=widgets.Layout(width="150px"))
+        self.y = widgets.BoundedIntText(value=height // 2, min=0, max=height - 1, description="y",
+                                        layout=widgets.Layout(width="150px"))
+        self.readout = widgets.Label()
+        self._frame: np.ndarray | None = None
+        self._table: np.ndarray | None = None
+        self.render_seconds = 0.0
+        images = [self.image] + ([self.side] if self.side is not None else [])
+        panel = widgets.VBox([self.histogram, self.stats, widgets.HBox([self.x, self.y]), self.readout])
+        super().__init__([
+            widgets.HBox([self.play, self.slider, self.time_label]),
+            widgets.HBox(images + [panel]),
+            widgets.HBox([self.colormap, self.window]),
+        ])
+        self.slider.observe(self._on_frame, names="value")
+        self.play.observe(self._on_playing, names="playing")
+        self.colormap.observe(self._on_look, names="value")
+        self.window.observe(self._on_look, names="value")
+        self.x.observe(self._on_position, names="value")
+        self.y.observe(self._on_position, names="value")
+        self._rebuild_table()
+        self.show(0)
+
+    # ---- state changes
+    def _on_frame(self, change: dict) -> None:
+        self.show(change["new"])
+
+    def _on_playing(self, change: dict) -> None:
+        if not change["new"]:
+            self._render()  # stopped: send the frame again, lossless
+
+    def _on_look(self, change: dict) -> None:
+        self._rebuild_table()
+        self._render()  # the same frame, re-windowed: nothing decoded
+
+    def _on_position(self, change: dict) -> None:
+        self._update_readout()
+
+    def _rebuild_table(self) -> None:
+        if self.source.is_color:
+            self._table = None
+            return
+        lo, hi = self.window.value
+        self._table = render.display_table(self.source.dtype, lo, hi, self.colormap.value)
+
+    # ---- drawing
+    @property
+    def playing(self) -> bool:
+        return bool(self.play.playing)
+
+    def show(self, index: int) -> None:
+        """Decodes frame index (only it) and draws it."""
+        self._frame = self.source.frame(index)
+        self._companion_frame = self.companion.frame(index) if self.companion is not None else None
+        seconds = self.source.time_of(index)
+        timing = f" · t = {seconds:.3f} s" if seconds is not None else ""
+        self.time_label.value = f"{index + 1} / {len(self.source)}{timing}"
+        self._render()
+        self._update_stats()
+        self._update_readout()
+
+    def _render(self) -> None:
+        start = time.perf_counter()
+        fmt = "jpeg" if self.playing else "png"
+        display = render.to_display(self._frame, self._table)
+        self.image.format = fmt
+        self.image.value = render.encode(display, fmt)
+        if self.side is not None:
+            other = self._companion_frame
+            table = None if self.companion.is_color else render.display_table(
+                self.companion.dtype, *self.companion.initial_window(), "gray")
+            self.side.format = fmt
+            self.side.value = render.encode(render.to_display(other, table), fmt)
+        self.render_seconds = time.perf_counter() - start
+        if not self.playing and self.source.dtype.kind in "ui":
+            lo, hi = self.window.value
+            top = int(np.iinfo(self.source.dtype).max)
+            self.histogram.value = render.encode(render.histogram_image(self._frame, lo, hi, top), "png")
+
+    def _update_stats(self) -> None:
+        s = render.frame_statistics(self._frame, invalid=None if self.source.is_color else 0)
+        unit, scale = self.source.value_unit
+        def shown(v):
+            if v is None:
+                return "-"
+            return f"{v * scale:.4g} {unit}" if unit else f"{v:.6g}"
+        self.stats.value = (f"<table><tr><td>min</td><td>{shown(s['min'])}</td></tr>"
+                            f"<tr><td>max</td><td>{shown(s['max'])}</td></tr>"
+                            f"<tr><td>mean</td><td>{shown(s['mean'])}</td></tr>"
+                            f"<tr><td>zero / invalid</td><td>{s['invalid'] * 100:.2f} %</td></tr></table>")
+        self.frame_stats = s
+
+    def _update_readout(self) -> None:
+        x, y = self.x.value, self.y.value
+        value = self._frame[y, x]
+        unit, scale = self.source.value_unit
+        text = ", ".join(str(v) for v in np.atleast_1d(value).tolist())
+        if unit and np.ndim(value) == 0:
+            text += f" ({float(value) * scale:.4g} {unit})"
+        self.readout.value = f"value at ({x}, {y}): {text}"
+
+
+class FlagTuner(widgets.VBox):
+    """Every meaningful PZP setting on an image or on a few sampled frames of a
+    sequence, measured in a background thread: a sortable table, a plot of
+    ratio against decode speed, a pick list, and a button writing the file
+    (a sequence is streamed) with the chosen setting.
+
+    ``tuner.chosen`` is the picked :class:`~napari_pzp.tuning.Candidate`;
+    ``tuner.options`` its keyword arguments for pzp.write / pzp.write_container.
+    """
+
+    SORT_KEYS = {"size": "bytes", "ratio": "ratio", "decode MB/s": "decode_mb_s", "encode MB/s": "encode_mb_s",
+                 "flags": "flags"}
+
+    def __init__(self, source: Any, frames: int = 4, repeat: int = 3, settings: Sequence | None = None,
+                 start: bool = True):
+        self.frame_source = FrameSource(source)
+        self.sequence = len(self.frame_source) > 1
+        indices = tuning.sample(range(len(self.frame_source)), frames) if self.sequence else [0]
+        self.frames = [self.frame_source.frame(int(i)) for i in indices]
+        self.settings = list(settings) if settings is not None else tuning.candidates(self.frames[0],
+                                                                                      self.sequence)
+        self.repeat = repeat
+        self.results: list = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.progress = widgets.IntProgress(value=0, min=0, max=len(self.settings), description="trying")
+        self.status = widgets.Label()
+        self.sort_by = widgets.Dropdown(options=list(self.SORT_KEYS), value="size", description="sort by")
+        self.descending = widgets.Checkbox(value=False, description="descending")
+        self.table = widgets.HTML()
+        self.plot = widgets.Image(format="png")
+        self.pick = widgets.Select(options=[], description="setting", rows=8, layout=widgets.Layout(width="420px"))
+        self.path = widgets.Text(value="tuned.pzp", description="write to")
+        self.write_button = widgets.Button(description="Write with this setting", button_style="primary")
+        self.written = widgets.Label()
+        super().__init__([
+            widgets.HBox([self.progress, self.status]),
+            widgets.HBox([self.sort_by, self.descending]),
+            self.table,
+            widgets.HBox([self.plot, self.pick]),
+            widgets.HBox([self.path, self.write_button, self.written]),
+        ])
+        self.sort_by.observe(lambda change: self._show_table(), names="value")
+        self.descending.observe(lambda change: self._show_table(), names="value")
+        self._user_picked = False  # until the user picks, the pick follows the smallest result
+        self._updating = False
+        self.pick.observe(self._on_pick, names="value")
+        self.write_button.on_click(lambda button: self.write())
+        if start:
+            self.start()
+
+    # ---- the background sweep
+    def start(self) -> None:
+        """Runs the sweep in a daemon thread; the widgets update as results arrive."""
+        if self.thread is not None and self.thread.is_alive():
+            return
+        self._stop.clear()
+        self.thread = threading.Thread(target=self._run, name="pzp-flag-tuner", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Blocks until the sweep ends; True if it did."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+            return not self.thread.is_alive()
+        return True
+
+    @property
+    def done(self) -> bool:
+        return self.thread is not None and not self.thread.is_alive()
+
+    def _run(self) -> None:
+        self.status.value = f"{len(self.settings)} settings on {len(self.frames)} frame(s)"
+
+        def progress(done: int, total: int, result: tuning.Result) -> None:
+            with self._lock:
+                self.results.append(result)
+            self.progress.value = done
+            if done % 4 == 0 or done == total:
+                self._refresh()
+
+        tuning.sweep(self.frames, self.settings, repeat=self.repeat, progress=progress, cancelled=self._stop.is_set)
+        self._refresh()
+        self.status.value = f"done: {len(self.results)} settings"
+
+    # ---- presenting results
+    def _on_pick(self, change: dict) -> None:
+        if not self._updating:
+            self._user_picked = True
+        self._show_plot()
+
+    def _refresh(self) -> None:
+        self._show_table()
+        with self._lock:
+            valid = tuning.valid(self.results)
+        options = [(f"{r.candidate.label}: {r.bytes:,} B, x{r.ratio:.2f}, {r.decode_mb_s:.0f} MB/s", i)
+                   for i, r in enumerate(valid)]
+        keep = self.pick.value
+        self._updating = True
+        try:
+            self.pick.options = options
+            if self._user_picked and keep is not None and keep < len(options):
+                self.pick.value = keep
+            elif options:
+                self.pick.value = min(range(len(valid)), key=lambda i: valid[i].bytes)
+        finally:
+            self._updating = False
+        self._show_plot()
+
+    def rows(self) -> list:
+        """The table's rows (dicts), sorted as the widgets say."""
+        with self._lock:
+            rows = [r.row() for r in self.results]
+        key = self.SORT_KEYS[self.sort_by.value]
+        return sorted(rows, key=lambda r: (r[key] is None, r[key]), reverse=self.descending.value)
+
+    def _show_table(self) -> None:
+        head = ["flags", "bytes", "ratio", "vs PNG", "encode MB/s", "decode MB/s", "exact"]
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v if v is not None else '-'))}</td>" for v in
+                             (r["flags"], f"{r['bytes']:,}", r["ratio"], r["vs_png"], r["encode_mb_s"],
+                              r["decode_mb_s"], "yes" if r["exact"] else "NO")) + "</tr>"
+            for r in self.rows())
+        self.table.value = ("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + body + "</table>")
+
+    @property
+    def chosen(self) -> tuning.Candidate | None:
+        result = self.chosen_result
+        return result.candidate if result is not None else None
+
+    @property
+    def chosen_result(self) -> tuning.Result | None:
+        with self._lock:
+            valid = tuning.valid(self.results)
+        if not valid:
+            return None
+        index = self.pick.value
+        return valid[index] if index is not None and index < len(valid) else tuning.smallest(valid)
+
+    @property
+    def options(self) -> dict:
+        """Keyword arguments of the chosen setting for pzp.write / pzp.write_container."""
+        chosen = self.chosen
+        if chosen is None:
+            return {}
+        channels = self.frames[0].shape[2] if self.frames[0].ndim == 3 else 1
+        return chosen.container_options(channels) if self.sequence else chosen.options(channels)
+
+    def _show_plot(self) -> None:
+        with self._lock:
+            valid = tuning.valid(self.results)
+        if not valid:
+            return
+        self.plot.value = render.encode(scatter_image(valid, self.chosen_result), "png")
+
+    def write(self, path: str | None = None) -> str:
+        """Writes the source with the chosen setting (a sequence frame by frame)."""
+        path = path or self.path.value
+        options = self.options
+        if not options:
+            msg = "no setting measured yet"
+            raise ValueError(msg)
+        if self.sequence:
+            with pzp.ContainerWriter(path, expected_frames=len(self.frame_source),
+                                     **{k: v for k, v in options.items()}) as writer:
+                delays = self.frame_source.delays or [0] * len(self.frame_source)
+                for k in range(len(self.frame_source)):
+                    writer.append(self.frame_source.frame(k), delay_ms=delays[k])
+        else:
+            pzp.write(path, self.frames[0], **options)
+        self.written.value = f"wrote {path} ({os.path.getsize(path):,} bytes)"
+        return path
+
+
+def scatter_image(results: Sequence, chosen: Any = None, width: int = 360, height: int = 240) -> np.ndarray:
+    """A plot of compression ratio (y) against decode speed (x, log) as an RGB
+    image: one dot per setting, the chosen one ringed."""
+    image = np.full((height, width, 3), 255, np.uint8)
+    pad = 24
+    image[height - pad, pad:] = 120
+    image[:height - pad, pad] = 120
+    speeds = np.log10([max(r.decode_mb_s, 1e-3) for r in results])
+    ratios = np.array([r.ratio for r in results])
+    def scale(v, lo, hi, size):
+        return (v - lo) / (hi - lo) * size if hi > lo else np.full_like(v, size / 2, dtype=float)
+    xs = pad + 4 + scale(speeds, speeds.min(), speeds.max(), width - pad - 12)
+    ys = height - pad - 4 - scale(ratios, ratios.min(), ratios.max(), height - pad - 12)
+    yy, xx = np.mgrid[:height, :width]
+    for r, x, y in zip(results, xs, ys):
+        color = (200, 40, 40) if r is chosen else (40, 80, 170)
+        image[(xx - x) ** 2 + (yy - y) ** 2 <= 9] = color
+        if r is chosen:
+            ring = np.abs(np.hypot(xx - x, yy - y) - 7) < 1.2
+            image[ring] = (200, 40, 40)
+    return image
+
+
+__all__ = ["FlagTuner", "FrameSource", "SequenceBrowser", "scatter_image"]

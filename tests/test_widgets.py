@@ -1,0 +1,253 @@
+"""Notebook widgets driven from Python as a user would, and the pure rendering
+and tuning functions behind them."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+import pzp  # noqa: E402
+from napari_pzp import PZPStack, render, tuning  # noqa: E402
+from napari_pzp.widgets import FlagTuner, FrameSource, SequenceBrowser, scatter_image  # noqa: E402
+from pzp._ffi import lib  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+JPEG = b"\xff\xd8\xff"
+
+
+def decodes() -> int:
+    return lib.pzp_dctx_decode_count(None)
+
+
+@pytest.fixture()
+def depth_sequence(tmp_path):
+    rng = np.random.default_rng(0)
+    base = rng.integers(500, 3000, (48, 64), dtype=np.uint16)
+    frames = np.stack([np.roll(base, k, axis=1) for k in range(10)])
+    frames[:, :4, :4] = 0  # invalid (no depth) pixels
+    path = tmp_path / "depth.pzp"
+    pzp.write_container(path, list(frames), delays=[40] * 10, use_rle=True, metadata='{"value_unit": "mm"}')
+    return path, frames
+
+
+def test_slider_decodes_one_frame_and_changes_the_image(depth_sequence):
+    path, frames = depth_sequence
+    browser = SequenceBrowser(path)
+    first = bytes(browser.image.value)
+    assert first.startswith(PNG) and browser.image.format == "png"
+    before, before_c = browser.source.decodes, decodes()
+    browser.slider.value = 7
+    assert browser.source.decodes - before == 1 and decodes() - before_c == 1
+    assert bytes(browser.image.value) != first and bytes(browser.image.value).startswith(PNG)
+    assert browser.time_label.value == "8 / 10 · t = 0.280 s"
+    assert browser.frame_stats["min"] >= 500 and browser.frame_stats["invalid"] == pytest.approx(16 / (48 * 64))
+    assert "mm" in browser.stats.value
+    browser.x.value, browser.y.value = 10, 20
+    assert browser.readout.value == f"value at (10, 20): {frames[7][20, 10]} ({float(frames[7][20, 10]):.4g} mm)"
+
+
+def test_window_and_colormap_rerender_without_decoding(depth_sequence):
+    path, _ = depth_sequence
+    browser = SequenceBrowser(path)
+    before, before_c = browser.source.decodes, decodes()
+    images = {bytes(browser.image.value)}
+    browser.window.value = (600, 2000)
+    images.add(bytes(browser.image.value))
+    for name in render.COLORMAPS:
+        browser.colormap.value = name
+        images.add(bytes(browser.image.value))
+    assert browser.source.decodes == before and decodes() == before_c
+    assert len(images) == 2 + len(render.COLORMAPS) - 1  # every change drew something new
+
+
+def test_play_sends_jpeg_then_png_when_stopped(depth_sequence):
+    path, _ = depth_sequence
+    browser = SequenceBrowser(path)
+    browser.play.playing = True
+    browser.slider.value = 3
+    assert browser.image.format == "jpeg" and bytes(browser.image.value).startswith(JPEG)
+    browser.play.playing = False
+    assert browser.image.format == "png" and bytes(browser.image.value).startswith(PNG)
+
+
+def test_initial_window_comes_from_stored_statistics(tmp_path):
+    from napari_pzp import write_layer
+
+    frames = np.random.default_rng(1).integers(1000, 2000, (6, 20, 20), dtype=np.uint16)
+    path = tmp_path / "stats.pzp"
+    write_layer(str(path), frames, {"name": "s"}, "image")
+    before = decodes()
+    browser = SequenceBrowser(path)
+    assert decodes() - before == 1  # the frame shown, no sampling: the window is stored
+    lo, hi = browser.window.value
+    assert 1000 <= lo < 1020 and 1980 < hi <= 2000
+
+
+def test_ten_thousand_frames_stay_responsive(tmp_path):
+    path = tmp_path / "long.pzp"
+    frame = np.arange(16 * 16, dtype=np.uint16).reshape(16, 16)
+    with pzp.ContainerWriter(path, durable=False) as writer:
+        for k in range(10_000):
+            frame[0, 0] = k
+            writer.append(frame)
+    before = decodes()
+    browser = SequenceBrowser(path)
+    assert browser.slider.max == 9_999
+    assert decodes() - before <= 8  # sampled window (7 frames) + the frame shown
+    before = decodes()
+    browser.slider.value = 9_999
+    assert decodes() - before == 1 and browser._frame[0, 0] == 9_999
+
+
+@pytest.mark.parametrize("kind", ["numpy", "dask", "stack", "path"])
+def test_sources(depth_sequence, kind):
+    path, frames = depth_sequence
+    source = {"numpy": frames, "dask": PZPStack(path).to_dask(), "stack": PZPStack(path), "path": str(path)}[kind]
+    browser = SequenceBrowser(source)
+    browser.slider.value = 4
+    np.testing.assert_array_equal(browser._frame, frames[4])
+
+
+def test_side_by_side_rgb(depth_sequence):
+    path, frames = depth_sequence
+    rgb = np.repeat((frames >> 4).astype(np.uint8)[..., None], 3, axis=-1)
+    browser = SequenceBrowser(path, companion=rgb)
+    browser.slider.value = 2
+    assert bytes(browser.side.value).startswith(PNG)
+    assert browser.companion.is_color
+
+
+# ---- flag tuner ---------------------------------------------------------------------------------
+
+
+def test_flag_tuner_table_matches_written_files(tmp_path):
+    import pzp.samples
+
+    image = pzp.samples.load("depth16")[:96, :128]
+    tuner = FlagTuner(image, repeat=1)
+    assert tuner.wait(120)
+    rows = tuner.rows()
+    assert len(rows) == len(tuning.candidates(image)) and all(r["exact"] for r in rows)
+    assert [r["bytes"] for r in rows] == sorted(r["bytes"] for r in rows)  # sorted by size
+    for result in tuner.results:
+        path = tmp_path / "check.pzp"
+        pzp.write(path, image, **result.candidate.options())
+        assert path.stat().st_size == result.bytes
+    tuner.sort_by.value = "decode MB/s"
+    tuner.descending.value = True
+    speeds = [r["decode_mb_s"] for r in tuner.rows()]
+    assert speeds == sorted(speeds, reverse=True)
+    assert bytes(tuner.plot.value).startswith(PNG)
+    chosen = tuner.chosen_result
+    assert chosen.bytes == min(r.bytes for r in tuner.results)  # default pick: the smallest
+    tuner.pick.value = tuner.pick.options[1][1]
+    out = tuner.write(str(tmp_path / "tuned.pzp"))
+    assert (tmp_path / "tuned.pzp").stat().st_size == tuner.chosen_result.bytes
+    np.testing.assert_array_equal(pzp.read(out), image)
+
+
+def test_flag_tuner_sequence_writes_the_whole_sequence(depth_sequence, tmp_path):
+    path, frames = depth_sequence
+    tuner = FlagTuner(path, frames=3, repeat=1, settings=[
+        tuning.Candidate(use_rle=True), tuning.Candidate(use_rle=True, use_inter_delta=True, keyframe_interval=0)])
+    assert tuner.wait(120) and len(tuner.frames) == 3
+    assert "use_inter_delta" in tuner.options
+    out = tuner.write(str(tmp_path / "all.pzp"))
+    np.testing.assert_array_equal(np.stack(pzp.read_frames(out)), frames)
+    assert pzp.get_delays(out) == [40] * 10
+
+
+def test_flag_tuner_does_not_block():
+    image = np.random.default_rng(3).integers(0, 65535, (256, 256), dtype=np.uint16)
+    browser = SequenceBrowser(np.stack([image, image[::-1]]))
+    tuner = FlagTuner(image, repeat=3)
+    assert tuner.thread.is_alive()  # the constructor returned while the sweep runs
+    seen = set()
+    while tuner.thread.is_alive() and len(seen) < 3:
+        browser.slider.value = 1 - browser.slider.value  # widget updates keep flowing
+        seen.add(tuner.progress.value)
+        time.sleep(0.05)
+    tuner.stop()
+    assert tuner.wait(120)
+    assert len(seen) >= 2 or tuner.progress.value == tuner.progress.max
+
+
+# ---- pure functions -------------------------------------------------------------------------------
+
+
+def test_window_and_display_tables():
+    table = render.window_table(100, 300, 65536)
+    assert table[0] == 0 and table[100] == 0 and table[300] == 255 and table[65535] == 255 and table[200] == 128
+    gray = render.display_table(np.uint16, 0, 65535, "gray")
+    assert gray.dtype == np.uint8 and gray.shape == (65536,)
+    rgba = render.display_table(np.uint16, 0, 100, "turbo (zeros apart)")
+    frame = np.array([[0, 50, 100]], np.uint16)
+    shown = render.to_display(frame, rgba)
+    assert shown.shape == (1, 3, 4) and tuple(shown[0, 0, :3]) == render.INVALID_COLOR
+    assert tuple(shown[0, 2, :3]) == tuple(render.colormap_table("turbo")[255])
+    viridis = render.to_display(frame, render.display_table(np.uint16, 0, 100, "viridis"))
+    assert tuple(viridis[0, 0, :3]) == tuple(render.colormap_table("viridis")[0])
+    with pytest.raises(ValueError):
+        render.colormap_table("jet")
+
+
+def test_encode_formats():
+    cv2 = pytest.importorskip("cv2")
+    image = np.random.default_rng(4).integers(0, 255, (30, 40, 3), dtype=np.uint8)
+    png = render.encode(image, "png")
+    assert png.startswith(PNG)
+    back = cv2.cvtColor(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    np.testing.assert_array_equal(back, image)  # PNG is exact, channel order kept
+    assert render.encode(image, "jpeg").startswith(JPEG)
+    rgba = np.concatenate([image, np.full((30, 40, 1), 255, np.uint8)], axis=2)
+    assert render.encode(rgba, "jpeg").startswith(JPEG)
+    gray = image[..., 0]
+    np.testing.assert_array_equal(cv2.imdecode(np.frombuffer(render.encode(gray), np.uint8), cv2.IMREAD_UNCHANGED),
+                                  gray)
+    with pytest.raises(ValueError):
+        render.encode(image, "gif")
+
+
+def test_histogram_and_statistics():
+    frame = np.array([[0, 10, 20], [30, 0, 65535]], np.uint16)
+    picture = render.histogram_image(frame, 10, 30, 65535)
+    assert picture.shape == (72, 256, 3) and picture.dtype == np.uint8
+    stats = render.frame_statistics(frame)
+    assert stats == {"min": 10, "max": 65535, "mean": pytest.approx((10 + 20 + 30 + 65535) / 4),
+                     "invalid": pytest.approx(2 / 6)}
+    assert render.frame_statistics(np.zeros((2, 2), np.uint16))["min"] is None
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    assert render.frame_statistics(rgb, invalid=None)["invalid"] == 0.0
+
+
+def test_frame_source_and_scatter():
+    source = FrameSource(np.zeros((5, 4, 4), np.uint16))
+    assert len(source) == 5 and source.time_of(3) is None and source.initial_window()[1] > 0
+    with pytest.raises(ValueError):
+        FrameSource(np.zeros(5))
+    results = tuning.sweep([np.arange(64, dtype=np.uint8).reshape(8, 8)], repeat=1)
+    picture = scatter_image(results, results[0])
+    assert picture.shape == (240, 360, 3) and (picture == (200, 40, 40)).all(axis=-1).any()
+
+
+def test_background_sweep_runs_in_another_thread():
+    image = np.zeros((8, 8), np.uint8)
+    names = []
+    original = tuning.measure
+
+    def spy(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    tuning.measure = spy
+    try:
+        tuner = FlagTuner(image, repeat=1)
+        assert tuner.wait(60)
+    finally:
+        tuning.measure = original
+    assert names and set(names) == {"pzp-flag-tuner"}
