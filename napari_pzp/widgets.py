@@ -35,6 +35,7 @@ class FrameSource:
 
     def __init__(self, source: Any):
         self.delays: list | None = None
+        self.loop_count: int | None = None
         self.stats: dict | None = None
         self.user_metadata: Any = None
         if isinstance(source, (str, os.PathLike)):
@@ -43,6 +44,7 @@ class FrameSource:
             if source.path:
                 with pzp.open(source.path) as c:
                     self.delays = c.delays
+                    self.loop_count = c.loop_count
                     self.user_metadata, ours = _metadata.split_blob(c.metadata)
                 self.stats = ours.get("stats")
         elif not hasattr(source, "shape") or not hasattr(source, "__getitem__"):
@@ -124,7 +126,9 @@ class SequenceBrowser(widgets.VBox):
         interval = interval_ms or (int(np.median(delays)) if delays else 100)
         self.slider = widgets.IntSlider(value=0, min=0, max=max(0, n - 1), description="frame",
                                         continuous_update=True, layout=widgets.Layout(width="420px"))
-        self.play = widgets.Play(value=0, min=0, max=max(0, n - 1), interval=interval, description="Play")
+        # Play loops when the container says "loop forever" (loop count 0)
+        self.play = widgets.Play(value=0, min=0, max=max(0, n - 1), interval=interval, description="Play",
+                                 repeat=self.source.loop_count == 0)
         widgets.jslink((self.play, "value"), (self.slider, "value"))  # playback runs in the browser
         self.time_label = widgets.Label()
         self.colormap = widgets.Dropdown(options=list(render.COLORMAPS), value=colormap, description="colormap",
