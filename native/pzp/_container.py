@@ -231,9 +231,7 @@ class Container:
         size = self._info.metadata_bytes
         if not size:
             return None
-        out = bytearray(size)
-        self._call("read metadata of", lambda c: lib.pzp_container_read_metadata(c, as_buffer(out)[0], size))
-        return bytes(out)
+        return self._read_blob("read metadata of", lib.pzp_container_read_metadata, size)
 
     @property
     def audio_format(self) -> str | None:
@@ -245,9 +243,21 @@ class Container:
         size = self._info.audio_bytes
         if not size:
             return (None, None)
+        return (self._read_blob("read audio of", lib.pzp_container_read_audio, size), audio_name(self._info.audio_format))
+
+    def _read_blob(self, operation: str, read, size: int) -> bytes:
+        """Metadata or audio of the declared size. A first call with no room
+        reports a blob past the end of the file or over its limit before
+        anything of the size the file claims (up to 4 GiB) is allocated."""
+        probe = bytearray(1)
+        try:
+            self._call(operation, lambda c: read(c, as_buffer(probe)[0], 0))
+        except _errors.PZPError as e:
+            if e.code != _errors.E_BUFFER_TOO_SMALL:
+                raise
         out = bytearray(size)
-        self._call("read audio of", lambda c: lib.pzp_container_read_audio(c, as_buffer(out)[0], size))
-        return (bytes(out), audio_name(self._info.audio_format))
+        self._call(operation, lambda c: read(c, as_buffer(out)[0], size))
+        return bytes(out)
 
     def _call(self, operation: str, call):
         """call(native container) with the container kept open during the call."""

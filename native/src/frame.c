@@ -184,12 +184,23 @@ static int zstd_error(size_t r, const uint8_t *src, size_t size) {
     return pzp__fail(PZP_E_TRUNCATED, "zstd data ends early");
 }
 
+/* Payloads above this size have their header checked before they are allocated. */
+#define LARGE_PAYLOAD (8u << 20)
+
 int pzp__stage_blob(pzp_dctx *d, const uint8_t *blob, size_t blob_size) {
     d->has_staged = 0;
     uint32_t codec = 0;
     uint64_t psize = 0;
     int rc = pzp__parse_prefix(blob, blob_size, &codec, &psize);
     if (rc) return rc;
+    /* A large payload is allocated only after its header passed the checks
+     * (max_pixels, dimensions against the declared size): a few bytes of
+     * hostile input must not make a call allocate and fill it first. */
+    if (psize > LARGE_PAYLOAD) {
+        pzp_image_info head;
+        rc = pzp__blob_info(d, blob, blob_size, blob_size, &head);
+        if (rc) return rc;
+    }
     rc = pzp__buf_reserve(&d->payload, psize);
     if (rc) return rc;
     const uint8_t *src = blob + 4;
@@ -229,34 +240,40 @@ int pzp__stage_blob(pzp_dctx *d, const uint8_t *blob, size_t blob_size) {
     return PZP_OK;
 }
 
-/* The largest zstd window (log2) a header-only read may allocate: within
- * max_alloc_bytes, and never above zstd's own default limit (2^27). */
-static int stream_window_log_max(void) {
-    pzp_limits lim;
-    pzp__limits(&lim);
-    int log = 27;
-    while (lim.max_alloc_bytes && log > 10 && (1ull << (log + 1)) > lim.max_alloc_bytes) log--;
-    return log;
-}
+/* The window a header-only read gives the streaming decoder (log2): the
+ * bytes of a payload's header region never refer further back. */
+#define HEAD_WINDOW_LOG 20
 
-/* The header region of a whole zstd blob through the one-shot decoder (no
- * window buffer), for frames whose window the streaming decoder refuses. */
-static int head_by_whole_decode(ZSTD_DCtx *z, const uint8_t *src, size_t src_size, uint64_t psize, uint8_t *head,
-                                size_t want, size_t *got) {
-    pzp_buf whole = {0};
-    int rc = pzp__buf_reserve(&whole, psize);
-    if (rc) return rc;
-    size_t r = ZSTD_decompressDCtx(z, whole.data, (size_t)psize, src, src_size);
-    if (ZSTD_isError(r))
-        rc = ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall
-                 ? pzp__fail(PZP_E_CORRUPT, "payload is larger than its declared %llu bytes", (unsigned long long)psize)
-                 : zstd_error(r, src, src_size);
-    if (!rc) {
-        *got = r < want ? r : want;
-        memcpy(head, whole.data, *got);
+/* A zstd frame header rewritten to a 1 MiB window (no content size), for
+ * streaming just the first bytes of a payload: the streaming decoder
+ * allocates the window a frame declares, and a single-segment frame (the
+ * reference's) declares its whole content, up to the 2 GiB a payload may
+ * have, which a header-only read must not allocate. Writes the new header to
+ * out (*out_len bytes) and returns the length of the original one; returns 0
+ * when the frame is not zstd or its window is already small. */
+static size_t small_window_header(const uint8_t *src, size_t n, uint8_t out[18], size_t *out_len) {
+    static const uint8_t dict_id_size[4] = {0, 1, 2, 4};
+    if (n < 6 || rd32(src) != 0xFD2FB528u) return 0;
+    uint8_t fhd = src[4];
+    unsigned single = (fhd >> 5) & 1, did = dict_id_size[fhd & 3];
+    unsigned fcs_size = (fhd >> 6) == 0 ? single : 1u << (fhd >> 6);
+    size_t head = 5 + !single + did + fcs_size;
+    if (n < head) return 0;
+    uint64_t window = 0;
+    if (single) {
+        for (unsigned k = 0; k < fcs_size; k++) window |= (uint64_t)src[5 + did + k] << (8 * k);
+        if (fcs_size == 2) window += 256;
+    } else {
+        window = 1ull << (10 + (src[5] >> 3));
+        window += (window / 8) * (src[5] & 7);
     }
-    pzp__buf_free(&whole);
-    return rc;
+    if (window <= (1ull << HEAD_WINDOW_LOG)) return 0;
+    memcpy(out, src, 4);
+    out[4] = fhd & 0x1F; /* no content size, not single-segment; checksum and dictionary bits kept */
+    out[5] = (HEAD_WINDOW_LOG - 10) << 3;
+    memcpy(out + 6, src + 5 + !single, did);
+    *out_len = 6 + did;
+    return head;
 }
 
 /* Bytes of a payload's header region (inner header and group table) given
@@ -281,24 +298,23 @@ int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_s
         /* Stream just the first bytes; our writer puts the header in a block
          * of its own, so this decodes a few dozen bytes. */
         ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
-        /* The streaming decoder allocates the window the frame asks for:
-         * bounded here; a frame asking more is decoded whole, as for pixels. */
-        ZSTD_DCtx_setParameter(d->zstd, ZSTD_d_windowLogMax, stream_window_log_max());
         ZSTD_outBuffer out = {head, want, 0};
-        ZSTD_inBuffer in = {blob + 4, avail - 4, 0};
+        uint8_t zhead[18];
+        size_t zhead_len = 0;
+        size_t skip = small_window_header(blob + 4, avail - 4, zhead, &zhead_len);
+        ZSTD_inBuffer parts[2] = {{zhead, zhead_len, 0}, {blob + 4 + skip, avail - 4 - skip, 0}};
         /* Stop as soon as header and group table are out: the next block is pixels. */
-        while (out.pos < want && out.pos < head_need(head, out.pos)) {
-            size_t before_in = in.pos, before_out = out.pos;
-            size_t r = ZSTD_decompressStream(d->zstd, &out, &in);
-            if (ZSTD_isError(r)) {
-                ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
-                if (ZSTD_getErrorCode(r) != ZSTD_error_frameParameter_windowTooLarge) return zstd_error(r, NULL, 0);
-                if (avail < blob_size) return pzp__fail(PZP_E_TRUNCATED, "the whole blob is needed");
-                rc = head_by_whole_decode(d->zstd, blob + 4, avail - 4, psize, head, want, &out.pos);
-                if (rc) return rc;
-                break;
+        for (int k = 0; k < 2; k++) {
+            ZSTD_inBuffer *in = &parts[k];
+            while (out.pos < want && out.pos < head_need(head, out.pos)) {
+                size_t before_in = in->pos, before_out = out.pos;
+                size_t r = ZSTD_decompressStream(d->zstd, &out, in);
+                if (ZSTD_isError(r)) {
+                    ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
+                    return zstd_error(r, NULL, 0);
+                }
+                if (in->pos == before_in && out.pos == before_out) break;
             }
-            if (in.pos == before_in && out.pos == before_out) break;
         }
         ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
         got = out.pos;
