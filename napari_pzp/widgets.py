@@ -240,7 +240,7 @@ class SequenceBrowser(widgets.VBox):
         unit, scale = self.source.value_unit
         text = ", ".join(str(v) for v in np.atleast_1d(value).tolist())
         if unit and np.ndim(value) == 0:
-            text += f" ({float(value) * scale:.4g} {unit})"
+            text = f"{text} {unit}" if scale == 1.0 else f"{text} ({float(value) * scale:.4g} {unit})"
         self.readout.value = f"value at ({x}, {y}): {text}"
 
 
@@ -275,16 +275,21 @@ class FlagTuner(widgets.VBox):
         self.sort_by = widgets.Dropdown(options=list(self.SORT_KEYS), value="size", description="sort by")
         self.descending = widgets.Checkbox(value=False, description="descending")
         self.table = widgets.HTML()
-        self.plot = widgets.Image(format="png")
+        table_box = widgets.Box([self.table], layout=widgets.Layout(height="260px", overflow="auto",
+                                                                   border="1px solid #ddd", margin="0 0 8px 0"))
+        self.plot = widgets.Image(format="png", layout=widgets.Layout(width="360px", height="240px"))
+        plot_box = widgets.VBox([self.plot, widgets.HTML("<small>x: decode speed (MB/s, log scale) · y: ratio "
+                                                         "(raw / compressed) · ringed: the chosen setting</small>")])
         self.pick = widgets.Select(options=[], description="setting", rows=8, layout=widgets.Layout(width="420px"))
         self.path = widgets.Text(value="tuned.pzp", description="write to")
-        self.write_button = widgets.Button(description="Write with this setting", button_style="primary")
+        self.write_button = widgets.Button(description="Write with this setting", button_style="primary",
+                                           layout=widgets.Layout(width="auto"))
         self.written = widgets.Label()
         super().__init__([
             widgets.HBox([self.progress, self.status]),
             widgets.HBox([self.sort_by, self.descending]),
-            self.table,
-            widgets.HBox([self.plot, self.pick]),
+            table_box,
+            widgets.HBox([plot_box, self.pick]),
             widgets.HBox([self.path, self.write_button, self.written]),
         ])
         self.sort_by.observe(lambda change: self._show_table(), names="value")
@@ -371,7 +376,9 @@ class FlagTuner(widgets.VBox):
                              (r["flags"], f"{r['bytes']:,}", r["ratio"], r["vs_png"], r["encode_mb_s"],
                               r["decode_mb_s"], "yes" if r["exact"] else "NO")) + "</tr>"
             for r in self.rows())
-        self.table.value = ("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + body + "</table>")
+        self.table.value = ("<table style='border-collapse: collapse'><tr>"
+                            + "".join(f"<th style='padding: 0 8px; text-align: left'>{h}</th>" for h in head)
+                            + "</tr>" + body.replace("<td>", "<td style='padding: 0 8px'>") + "</table>")
 
     @property
     def chosen(self) -> tuning.Candidate | None:

@@ -48,7 +48,7 @@ def test_slider_decodes_one_frame_and_changes_the_image(depth_sequence):
     assert browser.frame_stats["min"] >= 500 and browser.frame_stats["invalid"] == pytest.approx(16 / (48 * 64))
     assert "mm" in browser.stats.value
     browser.x.value, browser.y.value = 10, 20
-    assert browser.readout.value == f"value at (10, 20): {frames[7][20, 10]} ({float(frames[7][20, 10]):.4g} mm)"
+    assert browser.readout.value == f"value at (10, 20): {frames[7][20, 10]} mm"
 
 
 def test_window_and_colormap_rerender_without_decoding(depth_sequence):
