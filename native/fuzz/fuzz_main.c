@@ -220,7 +220,7 @@ static void replay_path(const char *path, int do_sweep, unsigned random_count) {
         names[count++] = strdup(e->d_name);
     }
     closedir(dir);
-    qsort(names, count, sizeof *names, by_name);
+    if (count > 0) qsort(names, count, sizeof *names, by_name);
     for (size_t i = 0; i < count; i++) {
         char full[4200];
         snprintf(full, sizeof full, "%s/%s", path, names[i]);

@@ -2968,7 +2968,7 @@ static void test_damaged(void)
 
 /* ---- 8. threads ----------------------------------------------------------- */
 
-#define NTHREADS 8
+#define NTHREADS 16
 
 typedef struct decoded_file {
     char path[4400];

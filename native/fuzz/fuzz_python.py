@@ -1,0 +1,80 @@
+"""atheris harness over the pzp Python API: hostile bytes through
+``pzp.decode`` (memory) and ``pzp.info`` / ``pzp.read`` / ``pzp.open`` (a
+file): only :class:`pzp.PZPError` subclasses may escape; anything else (a
+``struct.error``, an ``IndexError``, a numpy error, a crash) is a finding.
+
+    python native/fuzz/fuzz_python.py -max_total_time=60 native/fuzz/corpus/pzp
+
+Arguments are libFuzzer's. ``make fuzz`` runs it for FUZZ_SECONDS; the test
+suite runs a short pass (tests/test_fuzz_python.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import atheris
+import numpy  # noqa: F401 - loaded now, so it is instrumented with the rest
+
+import pzp
+
+# Coverage of every loaded Python module (instrument_imports misses modules an
+# editable install loads through its own import hook).
+atheris.instrument_all()
+
+# Small limits, so one input cannot make the harness allocate a gigabyte.
+pzp.set_limits(max_pixels=1 << 22, max_frames=4096, max_metadata_bytes=1 << 20, max_audio_bytes=1 << 20,
+               max_alloc_bytes=64 << 20)
+_FOLDER = tempfile.mkdtemp(prefix="pzp-atheris-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+_PATH = os.path.join(_FOLDER, "input.pzp")
+MAX_FRAMES = 16
+
+
+def exercise_file(path: str) -> None:
+    for call in (pzp.info, pzp.read, pzp.frame_count, pzp.get_delays, pzp.get_loop_count):
+        try:
+            call(path)
+        except pzp.PZPError:
+            pass
+    try:
+        with pzp.open(path) as container:
+            container.delays, container.loop_count, container.shape, container.dtype
+            for index in range(min(len(container), MAX_FRAMES)):
+                try:
+                    container.frame_info(index)
+                    container[index]
+                except pzp.PZPError:
+                    pass
+            for blob in ("metadata", "audio"):
+                try:
+                    getattr(container, blob)
+                except pzp.PZPError:
+                    pass
+    except pzp.PZPError:
+        pass
+
+
+def test_one_input(data: bytes) -> None:
+    for buffer in (data, memoryview(data)):
+        try:
+            pzp.decode(buffer, verify=len(data) % 2 == 1)
+        except pzp.PZPError:
+            pass
+    with open(_PATH, "wb") as f:
+        f.write(data)
+    exercise_file(_PATH)
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, test_one_input)
+    try:
+        atheris.Fuzz()
+    finally:
+        os.unlink(_PATH) if os.path.exists(_PATH) else None
+        os.rmdir(_FOLDER)
+
+
+if __name__ == "__main__":
+    main()
