@@ -526,7 +526,7 @@ def test_auto_is_never_larger_than_a_candidate(tmp_path, source, capsys):
     report = capsys.readouterr().out
     assert "--auto chose" in report
     assert_frames_equal(container_frames(out), frames)
-    choice = convert.choose_flags(frames, sequence=len(frames) > 1)
+    choice = convert.choose_flags([frames])
     assert len(choice.trials) == (16 if len(frames) > 1 else 8)
     assert min(t.bytes for t in choice.trials) == next(t.bytes for t in choice.trials if t.flags == choice.flags)
     size = out.stat().st_size
@@ -538,7 +538,7 @@ def test_auto_is_never_larger_than_a_candidate(tmp_path, source, capsys):
 
 def test_auto_fast_stays_within_ten_percent(tmp_path):
     frames = frames_of("timelapse_u8")
-    choice = convert.choose_flags(frames, sequence=True, fast=True)
+    choice = convert.choose_flags([frames], fast=True)
     smallest = min(t.bytes for t in choice.trials)
     chosen = next(t for t in choice.trials if t.flags == choice.flags)
     assert chosen.bytes <= smallest * 1.10
@@ -549,9 +549,28 @@ def test_auto_fast_stays_within_ten_percent(tmp_path):
 
 def test_auto_samples_bands_of_large_frames():
     frame = np.zeros((1024, 600), np.uint8)
-    sample = convert.auto_sample([frame] * 6)
+    (sample,) = convert.auto_sample([[frame] * 6])
     assert len(sample) == convert.AUTO_SAMPLE_FRAMES
     assert all(s.shape[0] < 1024 and s.shape[1] == 600 for s in sample)
+
+
+def test_auto_samples_a_folder_away_from_its_blank_start(tmp_path, capsys):
+    """A volume's first slices are often empty: --auto samples neighbours spread over a folder."""
+    assert convert.sample_positions(12) == [(3, 4), (6, 7), (9, 10)]
+    assert convert.sample_positions(5) == [(1, 2), (2, 3), (3, 4)]
+    folder = tmp_path / "volume"
+    folder.mkdir()
+    frames = [np.zeros((120, 160, 3), np.uint8)] * 4 + frames_of("vtest_rgb")
+    for k, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f"{k:03d}.png"), frame[:, :, ::-1])
+    out = tmp_path / "volume.pzp"
+    assert convert.main([str(folder), str(out), "--auto"]) == 0
+    report = capsys.readouterr().out
+    sizes = [int(part.rsplit(" ", 1)[1]) for part in report.split("--auto chose ")[1].split(": ", 1)[1].split(", ")]
+    runs = [[frames[a], frames[b]] for a, b in convert.sample_positions(len(frames))]
+    assert sorted(sizes) == sorted(t.bytes for t in convert.choose_flags(runs).trials)
+    assert min(sizes) > 3 * 1000  # three pairs of real frames, not four blank ones
+    assert_frames_equal(container_frames(out), frames)
 
 
 # ---- --each ---------------------------------------------------------------------------------

@@ -43,7 +43,8 @@ from ._errors import PZPError
 from ._image import encode_frame, sample_rows
 
 PROG = "pzp-convert"
-AUTO_SAMPLE_FRAMES = 4
+AUTO_SAMPLE_FRAMES = 4  # of a stream: its first frames
+AUTO_SAMPLE_RUNS = 3  # of a folder of images: pairs of neighbours spread over it
 AUTO_SAMPLE_PIXELS = 512 * 512  # larger frames are sampled by bands of rows
 FAST_TOLERANCE = 1.10  # --fast: the fastest to decode within 10 % of the smallest
 
@@ -202,11 +203,37 @@ class Source:
         self.stills += 1
         return 1  # a still image, or an animation counted when read
 
+    def _is_still_file(self, item: InputFile) -> bool:
+        return item.suffix in _foreign.PILLOW_SUFFIXES or (item.suffix in _foreign.TIFF_SUFFIXES
+                                                            and self.counts[item.path] == 1)
+
+    @property
+    def random_access(self) -> bool:
+        """Every input is one image file, so any frame can be read on its own."""
+        return all(self._is_still_file(item) for item in self.files)
+
+    def sample_runs(self) -> list:
+        """Pairs of neighbouring images spread over the inputs (for --auto);
+        unreadable ones are left out (the conversion reports them)."""
+        runs = []
+        for pair in sample_positions(len(self.files)):
+            run = []
+            for index in pair:
+                item = self.files[index]
+                try:
+                    run.append(_still_loader(item.path, item.suffix, self._args.indices)()[0][0])
+                except _foreign.MissingExtraError:
+                    raise
+                except Exception:  # noqa: BLE001, S112 - reported when the frame is converted
+                    continue
+            runs.append(run)
+        return runs
+
     def jobs(self) -> Iterator[Job]:
         threads = self._args.threads
         for item in self.files:
             path, suffix = item.path, item.suffix
-            if suffix in _foreign.PILLOW_SUFFIXES or (suffix in _foreign.TIFF_SUFFIXES and self.counts[path] == 1):
+            if self._is_still_file(item):
                 yield Job(path, load=_still_loader(path, suffix, self._args.indices), parallel=True)
                 continue
             if suffix == ".pzp":
@@ -294,7 +321,7 @@ def candidate_flag_sets(sample: list, sequence: bool) -> list:
     each with and without inter-frame delta for sequences of one layout."""
     palette_ok = all(channels_internal(f) <= 8 for f in sample)
     same_layout = all(f.shape == sample[0].shape and f.dtype == sample[0].dtype for f in sample)
-    deltas = (False, True) if sequence and len(sample) > 1 and same_layout else (False,)
+    deltas = (False, True) if sequence and same_layout else (False,)
     sets = []
     for delta in deltas:
         for lz4 in (False, True):
@@ -304,11 +331,19 @@ def candidate_flag_sets(sample: list, sequence: bool) -> list:
     return sets
 
 
-def auto_sample(frames: list) -> list:
-    """Up to AUTO_SAMPLE_FRAMES frames; frames over AUTO_SAMPLE_PIXELS reduced
-    to the same evenly spaced bands of rows (so deltas between them stay real)."""
-    sample = frames[:AUTO_SAMPLE_FRAMES]
-    return [sample_rows(f) if f.shape[0] * f.shape[1] > AUTO_SAMPLE_PIXELS else f for f in sample]
+def auto_sample(runs: list) -> list:
+    """Runs of consecutive frames cut to AUTO_SAMPLE_FRAMES; frames over
+    AUTO_SAMPLE_PIXELS reduced to the same evenly spaced bands of rows (so
+    deltas between neighbours stay real)."""
+    return [[sample_rows(f) if f.shape[0] * f.shape[1] > AUTO_SAMPLE_PIXELS else f for f in run[:AUTO_SAMPLE_FRAMES]]
+            for run in runs if run]
+
+
+def sample_positions(count: int) -> list:
+    """Indices of AUTO_SAMPLE_RUNS pairs of neighbours spread over ``count``
+    frames (the first frames of a volume or a video are often blank)."""
+    starts = sorted({min(count - 2, count * k // (AUTO_SAMPLE_RUNS + 1)) for k in range(1, AUTO_SAMPLE_RUNS + 1)})
+    return [(start, start + 1) for start in starts]
 
 
 @dataclass
@@ -369,15 +404,19 @@ def _decode_seconds(blobs: list) -> float:
         return best
 
 
-def choose_flags(frames: list, *, sequence: bool, fast: bool = False, level: int | None = None,
+def choose_flags(runs: list, *, fast: bool = False, level: int | None = None,
                  keyframe_interval: int = DEFAULT_KEYFRAME_INTERVAL) -> AutoChoice:
-    """Tries every candidate flag set on a sample of ``frames`` and keeps the
-    smallest, or with ``fast`` the fastest to decode within 10 % of the smallest."""
-    sample = auto_sample(frames)
+    """Tries every candidate flag set on a sample of ``runs`` (lists of
+    consecutive frames; ``[[image]]`` for one image) and keeps the smallest,
+    or with ``fast`` the fastest to decode within 10 % of the smallest."""
+    sample = auto_sample(runs)
+    frames = [f for run in sample for f in run]
     trials = []
-    for flags in candidate_flag_sets(sample, sequence):
-        encoder = FrameEncoder(flags, level, keyframe_interval)
-        blobs = [encoder.encode(f, encoder.reference_for(f)) for f in sample]
+    for flags in candidate_flag_sets(frames, sequence=any(len(run) > 1 for run in sample)):
+        blobs = []
+        for run in sample:  # each run starts with a key frame
+            encoder = FrameEncoder(flags, level, keyframe_interval)
+            blobs.extend(encoder.encode(f, encoder.reference_for(f)) for f in run)
         trial = Trial(flags, sum(len(b) for b in blobs))
         if fast:
             trial.decode_seconds = _decode_seconds(blobs)
@@ -494,7 +533,7 @@ class Sink:
 
     sample_frames = 0
 
-    def configure(self, frames: list) -> None:
+    def configure(self, runs: list) -> None:
         pass
 
     def reference_for(self, pixels):
@@ -533,10 +572,11 @@ class PzpSink(Sink):
                                        metadata=metadata, audio=audio[0] if audio else None,
                                        audio_format=audio[1] if audio else "WAVE")
 
-    def configure(self, frames: list) -> None:
-        if self._auto and frames:
-            self.choice = choose_flags(frames, sequence=len(frames) > 1, fast=self._args.fast,
-                                       level=self._args.level, keyframe_interval=self._args.keyframe_interval)
+    def configure(self, runs: list) -> None:
+        """--auto: the flags from the sample ``runs`` (lists of consecutive frames)."""
+        if self._auto and any(runs):
+            self.choice = choose_flags(runs, fast=self._args.fast, level=self._args.level,
+                                       keyframe_interval=self._args.keyframe_interval)
             self._encoder = FrameEncoder(self.choice.flags, self._args.level, self._args.keyframe_interval)
 
     def reference_for(self, pixels):
@@ -768,7 +808,7 @@ def run_frames(jobs: Iterator[Job], sink: Sink, pool: ThreadPoolExecutor, thread
     def configure_with_sample() -> None:
         nonlocal sample
         frames, sample = sample, None
-        sink.configure([f[1] for f in frames])
+        sink.configure([[f[1] for f in frames]])
         for source, pixels, own_delay in frames:
             submit(source, pixels, own_delay)
 
@@ -887,6 +927,9 @@ def convert(args) -> Stats:
     else:
         scale = _scale_max_for_video(source) if kind == "mp4" else 255
         sink = VideoFileSink(args.output, kind, audio, scale)
+    if kind == "pzp" and args.auto and source.random_access and len(source.files) > AUTO_SAMPLE_FRAMES:
+        sink.configure(source.sample_runs())
+        sink.sample_frames = 0
     progress = Progress(total, args.quiet)
     previous_handler = _interruptible()
     pool = ThreadPoolExecutor(max_workers=args.threads, thread_name_prefix="pzp-convert")
@@ -935,7 +978,7 @@ def _convert_one(item: InputFile, staging: str, args) -> tuple:
         raise ConvertError(item.path, "no frames")
     flags = {name: getattr(args, name) for name in FLAG_NAMES}
     if args.auto:
-        flags = choose_flags([f[0] for f in first], sequence=len(first) > 1, fast=args.fast, level=args.level,
+        flags = choose_flags([[f[0] for f in first]], fast=args.fast, level=args.level,
                              keyframe_interval=args.keyframe_interval).flags
     audio = read_audio_option(args.audio) if args.audio else source.audio
     metadata = load_metadata(args.metadata) if args.metadata is not None else source.metadata
