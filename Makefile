@@ -161,6 +161,8 @@ $(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | $(PY)
 	$(PY) -m pip install -q --no-build-isolation -e ".[test]"
 	@# torch for the DataLoader test: a CPU build that lies on this machine's disk; optional
 	$(PY) -m pip install -q "torch==2.13.0" || echo "torch not installable: the DataLoader test is skipped"
+	@# atheris for the Python fuzzing test (and make fuzz); optional
+	$(PY) -m pip install -q atheris || echo "atheris not installable: the Python fuzzing test is skipped"
 	@touch $@
 
 venv: $(VENV)/.installed

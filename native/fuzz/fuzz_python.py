@@ -15,14 +15,34 @@ import os
 import sys
 import tempfile
 
+import inspect
+
 import atheris
-import numpy  # noqa: F401 - loaded now, so it is instrumented with the rest
 
 import pzp
 
-# Coverage of every loaded Python module (instrument_imports misses modules an
-# editable install loads through its own import hook).
-atheris.instrument_all()
+
+def instrument_package(package: str) -> int:
+    """Adds coverage to every function and method of the package's loaded
+    modules (atheris.instrument_imports misses modules that an editable
+    install loads through its own import hook; instrument_all takes seconds
+    for numpy). Returns how many were instrumented."""
+    count = 0
+    for name, module in list(sys.modules.items()):
+        if name != package and not name.startswith(package + "."):
+            continue
+        for obj in vars(module).values():
+            members = vars(obj).values() if inspect.isclass(obj) and obj.__module__ == name else [obj]
+            for member in members:
+                if isinstance(member, property):
+                    member = member.fget
+                if inspect.isfunction(member) and member.__module__ == name:
+                    atheris.instrument_func(member)
+                    count += 1
+    return count
+
+
+instrument_package("pzp")
 
 # Small limits, so one input cannot make the harness allocate a gigabyte.
 pzp.set_limits(max_pixels=1 << 22, max_frames=4096, max_metadata_bytes=1 << 20, max_audio_bytes=1 << 20,
