@@ -58,9 +58,12 @@ class PzpImageFile(ImageFile.ImageFile):
         if not _accept(self.fp.read(4)):
             msg = "not a PZP file"
             raise SyntaxError(msg)
-        self.fp.seek(0)
         try:
-            self._container = Container.from_bytes(self.fp.read(), name=str(self.filename or "<stream>"))
+            if self.filename and os.path.isfile(self.filename):
+                self._container = Container(self.filename)  # frames read on demand
+            else:
+                self.fp.seek(0)
+                self._container = Container.from_bytes(self.fp.read(), name="<stream>")
             self._container.frame_info(0)
         except PZPError as e:
             # A damaged header or index: like any plugin's broken header, so Image.open
@@ -122,6 +125,12 @@ class PzpImageFile(ImageFile.ImageFile):
 
     def load_seek(self, pos: int) -> None:
         pass  # also keeps Pillow from memory-mapping the .pzp file as raw pixels
+
+    def _close_fp(self) -> None:
+        container = getattr(self, "_container", None)
+        if container is not None:
+            container.close()
+        super()._close_fp()
 
 
 # ---- saving ------------------------------------------------------------------------------
