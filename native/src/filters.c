@@ -225,7 +225,9 @@ void pzp__gradient_u16(uint8_t *planes, const uint8_t *src, uint32_t width, uint
  * A channel whose list is 0, 1, ..., n-1 (every 8-bit channel that uses all
  * 256 values, and label maps numbered from 0) maps each index to itself:
  * only the range check remains. One-channel images with up to 64 values
- * (label maps) use AVX2 table shuffles; the rest one table load per byte. */
+ * (label maps) use AVX2 table shuffles, as do the channels of several-channel
+ * images (RGB label maps) that have at most 16 values; the rest one table
+ * load per byte. */
 
 /* The largest byte of data (vectorised by the compiler). */
 static uint8_t max_byte(const uint8_t *data, size_t n) {
@@ -261,6 +263,57 @@ AVX2 static size_t unpalette1_avx2(uint8_t *data, size_t n, const uint8_t *value
 }
 #endif
 
+#if PZP_X86_SIMD
+/* Several interleaved channels; those in `small` have at most 16 values.
+ * Index + 16 x channel addresses one table of 16 x channels bytes, looked up
+ * 16 bytes at a time (the saturating add sets bit 7, which pshufb reads as
+ * zero, outside each 16-byte slice). The channel of each byte repeats every
+ * lcm(16, channels) bytes, so each vector of such a block has fixed offsets.
+ * Bytes of the other channels pass through for the scalar pass. Returns the
+ * bytes done; *bad is set if an index is past its channel's list. */
+AVX2 static size_t unpalette_small_avx2(uint8_t *data, size_t n, uint32_t channels, const uint8_t *const *values,
+                                        const uint32_t *count, uint32_t small, int *bad) {
+    uint32_t block = 16;
+    while (block % channels) block += 16;
+    uint32_t vectors = block / 16;
+    __m128i table[MAX_PALETTE_CHANNELS], offset[MAX_PALETTE_CHANNELS], limit[MAX_PALETTE_CHANNELS],
+        mapped[MAX_PALETTE_CHANNELS];
+    for (uint32_t c = 0; c < channels; c++) {
+        uint8_t t[16] = {0};
+        if (small >> c & 1) memcpy(t, values[c], count[c]);
+        table[c] = _mm_loadu_si128((const __m128i *)t);
+    }
+    for (uint32_t v = 0; v < vectors; v++) {
+        uint8_t off[16], lim[16], map[16];
+        for (uint32_t lane = 0; lane < 16; lane++) {
+            uint32_t c = (v * 16 + lane) % channels;
+            int is_small = small >> c & 1;
+            off[lane] = (uint8_t)(16 * c);
+            lim[lane] = is_small ? (uint8_t)(count[c] - 1) : 0xFF; /* other channels: checked by the scalar pass */
+            map[lane] = is_small ? 0xFF : 0x00;
+        }
+        offset[v] = _mm_loadu_si128((const __m128i *)off);
+        limit[v] = _mm_loadu_si128((const __m128i *)lim);
+        mapped[v] = _mm_loadu_si128((const __m128i *)map);
+    }
+    const __m128i clear = _mm_set1_epi8(0x70);
+    __m128i wrong = _mm_setzero_si128();
+    size_t i = 0;
+    for (; i + block <= n; i += block) {
+        for (uint32_t v = 0; v < vectors; v++) {
+            __m128i idx = _mm_loadu_si128((const __m128i *)(data + i + 16 * v));
+            wrong = _mm_or_si128(wrong, _mm_xor_si128(_mm_max_epu8(idx, limit[v]), limit[v]));
+            __m128i x = _mm_add_epi8(idx, offset[v]), out = _mm_setzero_si128();
+            for (uint32_t c = 0; c < channels; c++)
+                out = _mm_or_si128(out, _mm_shuffle_epi8(table[c], _mm_adds_epu8(_mm_sub_epi8(x, _mm_set1_epi8((char)(16 * c))), clear)));
+            _mm_storeu_si128((__m128i *)(data + i + 16 * v), _mm_blendv_epi8(idx, out, mapped[v]));
+        }
+    }
+    *bad = !_mm_testz_si128(wrong, wrong);
+    return i;
+}
+#endif
+
 int pzp__unpalette(uint8_t *data, size_t pixels, uint32_t channels, const uint8_t *block) {
     const uint8_t *values[MAX_PALETTE_CHANNELS];
     uint32_t count[MAX_PALETTE_CHANNELS], at = 0, identity = 1;
@@ -287,12 +340,33 @@ int pzp__unpalette(uint8_t *data, size_t pixels, uint32_t channels, const uint8_
         for (uint32_t c = 0; c < channels; c++) full &= count[c] == 256;
         if (full) return 0; /* nothing to map, nothing out of range */
     }
+    /* Channels with at most 16 values first, 16 bytes at a time; then the
+     * rest of the pixels, and the other channels of the pixels done. */
+    uint32_t small = 0;
+    size_t first = 0; /* pixels whose small channels are done */
+#if PZP_X86_SIMD
+    for (uint32_t c = 0; c < channels; c++) small |= (uint32_t)(count[c] <= 16) << c;
+    if (small && pzp__cpu_level() >= PZP_CPU_AVX2) {
+        int bad = 0;
+        first = unpalette_small_avx2(data, pixels * channels, channels, values, count, small, &bad) / channels;
+        if (bad) return 1;
+    }
+#endif
     /* Entries past a list carry 0x100: one OR over the outputs finds them. */
     uint16_t lut[MAX_PALETTE_CHANNELS][256];
     for (uint32_t c = 0; c < channels; c++)
         for (uint32_t k = 0; k < 256; k++) lut[c][k] = k < count[c] ? values[c][k] : 0x100;
     uint16_t bad = 0;
-    for (size_t i = 0; i < pixels; i++) {
+    for (uint32_t c = 0; first && c < channels; c++) {
+        if (small >> c & 1) continue;
+        for (size_t i = 0; i < first; i++) {
+            uint8_t *p = data + i * channels + c;
+            uint16_t v = lut[c][*p];
+            bad |= v;
+            *p = (uint8_t)v;
+        }
+    }
+    for (size_t i = first; i < pixels; i++) {
         uint8_t *p = data + i * channels;
         for (uint32_t c = 0; c < channels; c++) {
             uint16_t v = lut[c][p[c]];

@@ -2040,6 +2040,40 @@ static void errors_crafted(void)
         c.palette = unsorted; c.palette_bytes = sizeof unsorted;
         int rc = craft_decode(&c, 0, 0, 0, out, sizeof out);
         CHECK(rc == PZP_OK || rc == PZP_E_CORRUPT, "unsorted palette -> %d", rc);
+        /* Big enough for the vector lookup (lcm(16, 3) = 48 bytes per block):
+         * channels with 2 and 12 values take the table shuffles, the one
+         * with 192 values the scalar pass; bad indices inside the vectorised
+         * part of either kind of channel are found. */
+        uint8_t bigpal[3 + 2 + 12 + 192], bigidx[132 * 3];
+        size_t at = 0;
+        const uint32_t counts[3] = {2, 12, 192};
+        for (int ch = 0; ch < 3; ch++) {
+            bigpal[at++] = (uint8_t)(counts[ch] - 1);
+            for (uint32_t k = 0; k < counts[ch]; k++) bigpal[at++] = (uint8_t)(ch == 2 ? k + 30 : 3 * k + ch);
+        }
+        for (int i = 0; i < 132; i++) {
+            bigidx[i * 3] = (uint8_t)(i % 2);
+            bigidx[i * 3 + 1] = (uint8_t)(i % 12);
+            bigidx[i * 3 + 2] = (uint8_t)((i * 7) % 192);
+        }
+        c = base_craft();
+        c.config |= PZP_USE_PALETTE;
+        c.width = 33; c.height = 4; /* 396 bytes: 8 blocks of 48, then 4 pixels for the scalar pass */
+        c.palette = bigpal; c.palette_len = sizeof bigpal; c.palette_bytes = sizeof bigpal;
+        c.pixels = bigidx; c.pixels_len = sizeof bigidx;
+        CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_OK, "3-channel palette, 2/12/192 values");
+        ok = 1;
+        for (int i = 0; i < 132; i++)
+            ok &= out[i * 3] == 3 * (i % 2) && out[i * 3 + 1] == 3 * (i % 12) + 1 && out[i * 3 + 2] == (i * 7) % 192 + 30;
+        CHECK(ok, "3-channel palette, 2/12/192 values: pixels");
+        bigidx[3 * 5 + 1] = 12; /* channel 1 has 12 values: index 12 is one past its list */
+        CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_E_CORRUPT, "small-palette index out of range (Q6)");
+        bigidx[3 * 5 + 1] = 5;
+        bigidx[3 * 9 + 2] = 192; /* channel 2 has 192 values */
+        CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_E_CORRUPT, "large-palette index out of range (Q6)");
+        bigidx[3 * 9 + 2] = (9 * 7) % 192;
+        bigidx[3 * 131] = 2; /* in the scalar tail, in the smallest channel */
+        CHECK_RC(craft_decode(&c, 0, 0, 0, out, sizeof out), PZP_E_CORRUPT, "palette index out of range in the tail");
         /* palette with 9 internal channels (Q3): refused, not overflowing */
         uint8_t pal9[9 * 2], px9[2 * 9];
         for (int i = 0; i < 9; i++) { pal9[2 * i] = 0; pal9[2 * i + 1] = (uint8_t)i; px9[i] = 0; px9[9 + i] = 0; }
