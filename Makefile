@@ -33,8 +33,9 @@ SYSTEM_PACKAGES += xvfb xauth libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb
                    libfontconfig1 libgl1-mesa-dri libglx-mesa0 libegl1 libgl1
 # pzp-convert tests: ffmpeg makes their videos with sound (an encoder independent of the PyAV they read with).
 SYSTEM_PACKAGES += ffmpeg
-# valgrind memcheck of the C tests (make test); clang and libFuzzer's runtime for make fuzz only.
-SYSTEM_PACKAGES += valgrind
+# valgrind memcheck of the C tests, strace to kill writers at exact system calls (make test);
+# clang and libFuzzer's runtime for make fuzz only.
+SYSTEM_PACKAGES += valgrind strace
 FUZZ_SYSTEM_PACKAGES := clang libclang-rt-14-dev
 FUZZ_SOURCES := $(wildcard native/fuzz/*.[ch]) native/fuzz/CMakeLists.txt
 # The notebook widgets' end-to-end test: headless Chromium driven by Playwright.
