@@ -478,6 +478,11 @@ static int decode_into_cache(pzp_dctx *d, pzp_container *c, uint32_t target) {
         const frame_layout *L = &d->staged;
         const uint8_t *base = NULL;
         if (kind == KIND_DELTA) {
+            /* The kind was learnt from earlier reads: a file rewritten in place
+             * since then may hold frames of another size. */
+            if (!same_layout(&L->info, d->cache[0].width, d->cache[0].height, d->cache[0].channels_internal))
+                return pzp__frame_error(pzp__fail(PZP_E_CORRUPT, "the previous frame changed size (file modified "
+                                                                 "while open?)"), m);
             cache_as_bpp(&d->cache[0], L->info.bpp);
             base = d->cache[0].pixels.data;
         }

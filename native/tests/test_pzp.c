@@ -6,7 +6,7 @@
  * Environment:
  *   PZP_TEST_QUICK=1      shorter sweeps, no multi-megapixel cases (valgrind)
  *   PZP_TEST_ONLY=<name>  run one section (checksum, strerror, golden,
- *                         roundtrip, writer, errors, damaged, threads)
+ *                         roundtrip, writer, errors, damaged, threads, changed)
  * Build with -DPZP_SANITIZE=address,undefined (or thread, with
  * PZP_TEST_ONLY=threads) to let the sanitizers check the damaged-input and
  * concurrency sections; PZP_TEST_QUICK=1 keeps valgrind runs short.
@@ -3384,6 +3384,76 @@ static void test_threads(void)
     pzp_thread_cleanup();
 }
 
+/* ---- 9. changed: data that changes under an open container ----------------
+ * A container reads its file by position after opening it; a file rewritten in
+ * place (not through an atomic rename) changes under it. Decoding must then
+ * fail or give some pixels, never read past a buffer: here frames are replaced
+ * by same-sized frames of another size in memory, after the container has
+ * learnt that they are delta frames. */
+
+static bbuf changed_blob(uint32_t width, uint32_t height, uint32_t config, uint8_t shade, size_t extra)
+{
+    uint8_t px[12 * 6 * 3];
+    for (size_t i = 0; i < sizeof px; i++) px[i] = (uint8_t)(shade + i);
+    craft c = base_craft();
+    c.width = width;
+    c.height = height;
+    c.config = config;
+    c.pixels = px;
+    c.pixels_len = (size_t)width * height * 3;
+    c.extra = extra;
+    bbuf payload = make_payload(&c);
+    bbuf blob = make_blob(&payload, (uint32_t)payload.n, 0, 0);
+    free(payload.p);
+    return blob;
+}
+
+static void test_changed(void)
+{
+    const uint32_t nf = 6, delta = PZP_USE_COMPRESSION | PZP_USE_INTER_DELTA;
+    const size_t small = 4 * 3 * 3, big = 12 * 6 * 3;
+    bbuf blobs[6], bigs[6];
+    centry e[6];
+    for (uint32_t i = 0; i < nf; i++) {
+        /* 4x3 frames padded to the payload size of 12x6 ones, so the blobs can be swapped in place */
+        blobs[i] = changed_blob(4, 3, i ? delta : PZP_USE_COMPRESSION, (uint8_t)i, big - small);
+        bigs[i] = changed_blob(12, 6, delta, (uint8_t)(100 + i), 0);
+        CHECK(blobs[i].n == bigs[i].n, "blob sizes %zu and %zu", blobs[i].n, bigs[i].n);
+        e[i] = (centry){&blobs[i], -1, -1};
+    }
+    bbuf file = make_container(e, nf, nf, 0, NULL, 0, 0, 1);
+    for (int via_info = 0; via_info < 2; via_info++) {
+        bbuf copy = {0};
+        b_put(&copy, file.p, file.n);
+        pzp_container *c = NULL;
+        CHECK_RC(pzp_container_open_memory(copy.p, copy.n, &c), PZP_OK, "open");
+        pzp_dctx *d = pzp_dctx_create();
+        uint8_t out[12 * 6 * 3];
+        pzp_image_info info;
+        for (uint32_t i = 0; c && i < 4; i++) /* in order: the cache holds frame 3 */
+            CHECK_RC(pzp_container_decode_frame(d, c, i, out, sizeof out, &info), PZP_OK, "frame %u", i);
+        for (uint32_t i = 4; via_info && c && i < nf; i++) /* known to be deltas of the frames before */
+            CHECK_RC(pzp_container_frame_info(d, c, i, &info), PZP_OK, "frame_info %u", i);
+        pzp_frame_entry entries[6];
+        if (c) pzp_container_get_entries(c, 0, nf, entries);
+        for (uint32_t i = 4; c && i < nf; i++) /* the file changes: frames 4 and 5 become 12x6 */
+            memcpy(copy.p + entries[i].offset, bigs[i].p, bigs[i].n);
+        for (uint32_t i = 5; c && i >= 4; i--) {
+            int rc = pzp_container_decode_frame(d, c, i, out, sizeof out, &info);
+            CHECK(rc == PZP_OK || rc == PZP_E_CORRUPT || rc == PZP_E_BUFFER_TOO_SMALL, "changed frame %u -> %d (%s)",
+                  i, rc, pzp_last_error());
+        }
+        pzp_dctx_free(d);
+        pzp_container_close(c);
+        free(copy.p);
+    }
+    for (uint32_t i = 0; i < nf; i++) {
+        free(blobs[i].p);
+        free(bigs[i].p);
+    }
+    free(file.p);
+}
+
 /* ---- Runner --------------------------------------------------------------- */
 
 typedef struct section {
@@ -3400,6 +3470,7 @@ static const section g_sections[] = {
     {"errors", test_errors},
     {"damaged", test_damaged},
     {"threads", test_threads},
+    {"changed", test_changed},
 };
 
 static int dir_exists(const char *p)
