@@ -117,6 +117,17 @@ def start_browser(playwright, tmp_path):
         pytest.skip(f"Chromium cannot start here: {e}")
 
 
+def wait_for_frame(page, expected: dict, frame: int) -> None:
+    """Until the slider reads frame and the image shown is that frame's PNG."""
+    page.wait_for_function(
+        f"""() => [...document.querySelectorAll('.widget-readout')].some(r => r.textContent.trim() === '{frame}')""",
+        timeout=120_000)
+    deadline = time.monotonic() + 60
+    while expected.get(hashlib.sha256(shown_image(page)).hexdigest()) != frame:
+        assert time.monotonic() < deadline, f"the browser never showed frame {frame}"
+        time.sleep(0.2)
+
+
 def shown_image(page) -> bytes:
     image = page.locator(".widget-image").first
     return bytes(image.evaluate(FETCH_BYTES))
@@ -140,26 +151,13 @@ def test_sequence_browser_in_jupyterlab(lab):
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             page.wait_for_selector(".widget-image", timeout=120_000)
-            # the notebook's last cell moved the slider to frame 6
-            page.wait_for_function(
-                """() => [...document.querySelectorAll('.widget-readout')].some(r => r.textContent.trim() === '6')""",
-                timeout=120_000)
-            deadline = time.monotonic() + 60
-            while expected.get(hashlib.sha256(shown_image(page)).hexdigest()) != 6:
-                assert time.monotonic() < deadline, "the browser never showed frame 6"
-                time.sleep(0.2)
+            wait_for_frame(page, expected, 6)  # the notebook's last cell moved the slider to frame 6
             page.screenshot(path=str(tmp_path / "browser-frame6.png"))
             # move the slider as a user does: its handle, two arrow keys
             page.locator(".noUi-handle").first.focus()
             page.keyboard.press("ArrowRight")
             page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                """() => [...document.querySelectorAll('.widget-readout')].some(r => r.textContent.trim() === '8')""",
-                timeout=30_000)
-            deadline = time.monotonic() + 60
-            while expected.get(hashlib.sha256(shown_image(page)).hexdigest()) != 8:
-                assert time.monotonic() < deadline, "moving the slider did not show frame 8"
-                time.sleep(0.2)
+            wait_for_frame(page, expected, 8)
             screenshot = tmp_path / "browser-frame8.png"
             page.screenshot(path=str(screenshot))
             assert screenshot.stat().st_size > 10_000

@@ -74,6 +74,16 @@ static int check_groups(const uint8_t (*groups)[4], uint32_t count, uint32_t cha
     return PZP_OK;
 }
 
+/* max_pixels, checked before anything sized by the image is allocated. */
+static int check_pixel_limit(uint32_t width, uint32_t height) {
+    pzp_limits lim;
+    pzp__limits(&lim);
+    if (lim.max_pixels && (uint64_t)width * height > lim.max_pixels)
+        return pzp__fail(PZP_E_LIMIT, "%u x %u image is over max_pixels (%llu)", width, height,
+                         (unsigned long long)lim.max_pixels);
+    return PZP_OK;
+}
+
 int pzp__parse_frame_head(const uint8_t *h, size_t head_size, uint64_t payload_size, frame_layout *out) {
     memset(out, 0, sizeof *out);
     pzp_image_info *info = &out->info;
@@ -110,11 +120,8 @@ int pzp__parse_frame_head(const uint8_t *h, size_t head_size, uint64_t payload_s
         return pzp__fail(PZP_E_CORRUPT, "empty image (%u x %u)", info->width, info->height);
     uint32_t ci = info->channels_internal;
     uint64_t pixels = (uint64_t)info->width * info->height;
-    pzp_limits lim;
-    pzp__limits(&lim);
-    if (lim.max_pixels && pixels > lim.max_pixels)
-        return pzp__fail(PZP_E_LIMIT, "%u x %u image is over max_pixels (%llu)", info->width, info->height,
-                         (unsigned long long)lim.max_pixels);
+    int rc = check_pixel_limit(info->width, info->height);
+    if (rc) return rc;
     if (ci > MAX_INTERNAL_CHANNELS * PZP_MAX_GROUPS) return pzp__fail(PZP_E_UNSUPPORTED, "%u byte channels", ci);
     if (__builtin_mul_overflow(pixels, (uint64_t)ci, &out->pixel_bytes))
         return pzp__fail(PZP_E_CORRUPT, "image size overflows");
@@ -139,7 +146,7 @@ int pzp__parse_frame_head(const uint8_t *h, size_t head_size, uint64_t payload_s
         info->groups[0][1] = 8;
         info->groups[0][2] = (info->configuration & PZP_USE_RLE) ? PZP_PREDICT_LEFT : PZP_PREDICT_NONE;
     }
-    int rc = check_groups((const uint8_t(*)[4])info->groups, info->group_count, ci, info->configuration, 0);
+    rc = check_groups((const uint8_t(*)[4])info->groups, info->group_count, ci, info->configuration, 0);
     if (rc) return rc;
 
     if (info->configuration & PZP_USE_PALETTE) {
@@ -422,16 +429,11 @@ int pzp__check_params(const pzp_encode_params *p, uint64_t *pixels_bytes, uint64
     if ((p->configuration & PZP_USE_PALETTE) && ci > MAX_PALETTE_CHANNELS)
         return pzp__fail(PZP_E_INVALID_ARGUMENT, "a palette holds at most 8 byte channels, this image has %llu",
                          (unsigned long long)ci);
-    if (p->group_count) {
-        int rc = check_groups((const uint8_t(*)[4])p->groups, p->group_count, (uint32_t)ci, p->configuration, 1);
-        if (rc) return rc;
-    }
+    int rc = p->group_count ? check_groups((const uint8_t(*)[4])p->groups, p->group_count, (uint32_t)ci,
+                                           p->configuration, 1) : PZP_OK;
+    if (!rc) rc = check_pixel_limit(p->width, p->height);
+    if (rc) return rc;
     uint64_t pixels = (uint64_t)p->width * p->height;
-    pzp_limits lim;
-    pzp__limits(&lim);
-    if (lim.max_pixels && pixels > lim.max_pixels)
-        return pzp__fail(PZP_E_LIMIT, "%u x %u image is over max_pixels (%llu)", p->width, p->height,
-                         (unsigned long long)lim.max_pixels);
     uint64_t bytes = pixels * ci; /* < 2^64: pixels < 2^64 / 255 is not guaranteed, so check */
     if (ci && bytes / ci != pixels) return pzp__fail(PZP_E_TOO_LARGE, "image size overflows");
     uint64_t payload_max = FRAME_HEADER_BYTES + 1 + 4 * PZP_MAX_GROUPS + 257 * MAX_PALETTE_CHANNELS + bytes;
