@@ -6,8 +6,8 @@
 #   - the damaged-input sweeps of the conformance vectors (every prefix up to
 #     64 KiB, every bit flip in the first 256 bytes, random corruptions)
 #     through the container target (every frame, random access, blobs; no
-#     checksum, so damage reaches the filters) and the single-image decode
-#     target (checksum verified).
+#     checksum, so damage reaches the filters), the single-image decode
+#     target (checksum verified) and the short-destination target.
 # Writes one outcome file per run into OUT; the outcomes of a plain and of a
 # sanitized build must be identical (make test diffs them). A crash stops the
 # script with a non-zero status and saves the input in OUT.
@@ -26,4 +26,5 @@ done
 "$build/fuzz/fuzz_roundtrip_replay" native/fuzz/corpus/roundtrip native/fuzz/crashers/roundtrip > "$out/replay-roundtrip.txt"
 PZP_FUZZ_VERIFY=0 "$build/fuzz/fuzz_container_replay" --sweep "${conformance[@]}" > "$out/sweep-container-verify0.txt"
 PZP_FUZZ_VERIFY=1 "$build/fuzz/fuzz_decode_replay" --sweep "${conformance[@]}" > "$out/sweep-decode-verify1.txt"
+PZP_FUZZ_VERIFY=0 "$build/fuzz/fuzz_small_buffer_replay" --sweep "${conformance[@]}" > "$out/sweep-small_buffer-verify0.txt"
 echo "$build: $(cat "$out"/replay-*.txt | wc -l) replays, $(cat "$out"/sweep-*.txt | awk '{s += $3} END {print s}') sweep inputs"
