@@ -123,10 +123,18 @@ $(TSAN_BUILD)/.built: $(NATIVE_SOURCES) | system-deps
 test-tsan: $(TSAN_BUILD)/.built
 	TSAN_OPTIONS=halt_on_error=1 PZP_TEST_ONLY=threads $(TSAN_BUILD)/pzp_test tests/data/conformance
 
-# Every C test (short sweeps) under valgrind memcheck: no invalid access, no leak.
-test-valgrind: $(BUILD)/.built
-	PZP_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-	  $(BUILD)/pzp_test tests/data/conformance
+# Every C test (short sweeps) under valgrind memcheck: no invalid access, no leak; then the fuzz
+# replays of corpus, crashers and conformance vectors (memcheck also sees reads of uninitialised
+# memory, which ASan does not).
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+test-valgrind: $(BUILD)/.built $(FUZZ_REPLAY_BUILD)/.built
+	PZP_TEST_QUICK=1 $(VALGRIND) $(BUILD)/pzp_test tests/data/conformance
+	set -e; for target in decode container info small_buffer; do for verify in 0 1; do \
+	  PZP_FUZZ_VERIFY=$$verify $(VALGRIND) $(FUZZ_REPLAY_BUILD)/fuzz/fuzz_$${target}_replay native/fuzz/corpus/pzp \
+	    native/fuzz/crashers/decode tests/data/conformance/*.pzp > /dev/null; \
+	done; done
+	$(VALGRIND) $(FUZZ_REPLAY_BUILD)/fuzz/fuzz_roundtrip_replay native/fuzz/corpus/roundtrip native/fuzz/crashers/roundtrip \
+	  > /dev/null
 
 # ---- fuzzing (not part of make test) --------------------------------------------
 # libFuzzer (clang) with ASan+UBSan: every target for FUZZ_SECONDS, the decode
