@@ -75,10 +75,7 @@ static uint8_t *read_file(const char *path, size_t *size) {
         n += r;
         if (n == cap) {
             uint8_t *bigger = realloc(buf, cap * 2);
-            if (bigger == NULL) {
-                free(buf);
-                buf = NULL;
-            }
+            if (bigger == NULL) free(buf);
             buf = bigger;
             cap *= 2;
         }
