@@ -415,11 +415,23 @@ def encode_params(pixels, params: EncodeParams) -> bytes:
     """The bytes of a single-image file for prepared pixels and parameters."""
     bound = U64Out()
     lib.pzp_encode_bound(byref(params), byref(bound), None)
-    out = bytearray(bound.value)
-    written = SizeOut()
     ptr, size = pointer(pixels)
-    lib.pzp_encode(None, byref(params), ptr, size, writable_view(out, len(out)), len(out), byref(written))
-    return bytes(memoryview(out)[: written.value])
+    return _encoded(bound.value, lambda out, cap, written: lib.pzp_encode(None, byref(params), ptr, size, out, cap,
+                                                                          written))
+
+
+def _encoded(bound: int, encode) -> bytes:
+    """Runs encode(out, capacity, byref(written)) into a buffer of bound bytes
+    (uninitialised with numpy: the encoder writes what is kept); its bytes."""
+    written = SizeOut()
+    np = numpy_or_none()
+    if np is not None:
+        out = np.empty(bound, np.uint8)
+        encode(out.ctypes.data, out.size, byref(written))
+        return out[: written.value].tobytes()
+    buffer = bytearray(bound)
+    encode(writable_view(buffer, len(buffer)), len(buffer), byref(written))
+    return bytes(memoryview(buffer)[: written.value])
 
 
 def encode_frame(data, previous=None, *, use_rle: bool = False, use_palette: bool = False, use_lz4: bool = False,
@@ -448,10 +460,7 @@ def encode_frame(data, previous=None, *, use_rle: bool = False, use_palette: boo
         params.configuration &= ~USE_INTER_DELTA
     bound = U64Out()
     lib.pzp_encode_bound(byref(params), None, byref(bound))
-    out = bytearray(bound.value)
-    written = SizeOut()
     ptr, size = pointer(pixels)
     previous_ptr = pointer(reference)[0] if reference is not None else None
-    lib.pzp_encode_frame(None, byref(params), ptr, size, previous_ptr, writable_view(out, len(out)), len(out),
-                         byref(written))
-    return bytes(memoryview(out)[: written.value])
+    return _encoded(bound.value, lambda out, cap, written: lib.pzp_encode_frame(None, byref(params), ptr, size,
+                                                                                previous_ptr, out, cap, written))

@@ -478,9 +478,14 @@ static uint32_t build_palette(uint8_t *data, size_t pixels, uint32_t ci, uint8_t
     return at;
 }
 
-static int compress_payload(pzp_cctx *c, const uint8_t *payload, size_t size, size_t head, int lz4, int level,
-                            uint8_t *dst, size_t cap, size_t *written) {
+/* Compresses a payload given in two pieces: the header region (header, group
+ * table, palette) and the pixel data, which need not follow it in memory
+ * (unfiltered pixels are compressed from where they are). For LZ4, which
+ * compresses one block, the pixels must follow the header (body == payload + head). */
+static int compress_payload(pzp_cctx *c, const uint8_t *payload, size_t head, const uint8_t *body, size_t body_size,
+                            int lz4, int level, uint8_t *dst, size_t cap, size_t *written) {
     if (cap < 4) return pzp__fail(PZP_E_BUFFER_TOO_SMALL, "destination holds %zu bytes", cap);
+    size_t size = head + body_size;
     size_t out_size;
     if (lz4) {
         if (size > (size_t)LZ4_MAX_INPUT_SIZE) return pzp__fail(PZP_E_TOO_LARGE, "payload too large for LZ4");
@@ -521,8 +526,8 @@ static int compress_payload(pzp_cctx *c, const uint8_t *payload, size_t size, si
             r = ZSTD_compressStream2(z, &out, &in, ZSTD_e_flush);
         } while (!ZSTD_isError(r) && r != 0 && out.pos < out.size);
         if (!ZSTD_isError(r) && r == 0) {
-            in.src = payload + head;
-            in.size = size - head;
+            in.src = body;
+            in.size = body_size;
             in.pos = 0;
             do {
                 r = ZSTD_compressStream2(z, &out, &in, ZSTD_e_end);
@@ -581,8 +586,12 @@ int pzp_encode_frame(pzp_cctx *c, const pzp_encode_params *p, const void *pixels
     uint32_t group_count;
     default_group(p, ci, groups, &group_count);
 
+    /* Unfiltered data is the pixel data as it is: zstd reads it in place, so
+     * the payload buffer holds only the header region. LZ4 needs one block. */
+    int lz4 = (config & PZP_USE_LZ4) != 0;
+    int in_place = group_count == 1 && groups[0][1] == 8 && groups[0][2] == PZP_PREDICT_NONE && !lz4;
     uint64_t head = FRAME_HEADER_BYTES + 1 + 4ull * group_count;
-    uint64_t payload_max = head + (palette ? 257ull * ci : 0) + bytes;
+    uint64_t payload_max = head + (palette ? 257ull * ci : 0) + (in_place ? 0 : bytes);
     rc = pzp__buf_reserve(&c->payload, payload_max);
     if (rc) return rc;
     uint8_t *pl = c->payload.data;
@@ -597,8 +606,9 @@ int pzp_encode_frame(pzp_cctx *c, const pzp_encode_params *p, const void *pixels
                          "(allow it explicitly to write it anyway)",
                          (unsigned long long)payload_size);
     uint8_t *px = pl + head + palette_bytes;
+    const uint8_t *body = in_place ? internal : px;
     uint32_t start = 0;
-    for (uint32_t g = 0; g < group_count; g++) {
+    for (uint32_t g = 0; g < group_count && !in_place; g++) {
         uint32_t ch = groups[g][0];
         if (groups[g][1] == 16) {
             pzp__gradient_u16(px, internal + start, p->width, p->height, ci);
@@ -619,12 +629,11 @@ int pzp_encode_frame(pzp_cctx *c, const pzp_encode_params *p, const void *pixels
     wr32(pl + 16, p->height);
     wr32(pl + 20, 8);
     wr32(pl + 24, ci);
-    wr32(pl + 28, pzp__checksum(pl + head + palette_bytes, (size_t)bytes));
+    wr32(pl + 28, pzp__checksum(body, (size_t)bytes));
     wr32(pl + 32, config);
     wr32(pl + 36, palette_bytes);
     pl[FRAME_HEADER_BYTES] = (uint8_t)group_count;
     memcpy(pl + FRAME_HEADER_BYTES + 1, groups, 4u * group_count);
     int level = p->level ? p->level : (palette ? 19 : 1);
-    return compress_payload(c, pl, (size_t)payload_size, (size_t)(head + palette_bytes), (config & PZP_USE_LZ4) != 0,
-                            level, dst, cap, written);
+    return compress_payload(c, pl, (size_t)(head + palette_bytes), body, (size_t)bytes, lz4, level, dst, cap, written);
 }
