@@ -21,7 +21,7 @@ import numpy as np
 
 import pzp
 
-LEVELS = (None, 5, 12)  # None: the reference's default (1, or 19 with a palette)
+LEVELS = (None, 5, 12)  # None: the library's default (1, or with a palette a fast-decoding 19)
 KEYFRAME_INTERVALS = (30, 0)  # with inter-frame delta; 0 = none after frame 0
 
 

@@ -388,8 +388,8 @@ def write(path: PathLike, data, *, width: int = 0, height: int = 0, bpp: int = 0
     ``width``, ``height``, ``bpp`` and ``channels`` (16-bit samples big-endian).
     Flags are OR-ed into ``configuration``. ``groups``: a channel-group spec
     (see :func:`parse_groups`); by default 16-bit images with ``use_rle`` use
-    the gradient predictor. ``level``: zstd level (default: the reference's, 1,
-    or 19 with a palette). ``allow_large``: permit payloads above the reference
+    the gradient predictor. ``level``: zstd level (default: 1, or with a palette
+    19 tuned to decode faster, see pzp.h). ``allow_large``: permit payloads above the reference
     reader's 100,000,000-byte limit.
     """
     name = fs_path(path)

@@ -317,10 +317,14 @@ AVX2 static size_t unpalette_small_avx2(uint8_t *data, size_t n, uint32_t channe
 int pzp__unpalette(uint8_t *data, size_t pixels, uint32_t channels, const uint8_t *block) {
     const uint8_t *values[MAX_PALETTE_CHANNELS];
     uint32_t count[MAX_PALETTE_CHANNELS], at = 0, identity = 1;
+    uint32_t untouched = 0; /* channels listing all 256 values in order: nothing to map or check */
     for (uint32_t c = 0; c < channels; c++) {
         count[c] = (uint32_t)block[at] + 1;
         values[c] = block + at + 1;
-        for (uint32_t k = 0; k < count[c]; k++) identity &= values[c][k] == k;
+        uint32_t same = 1;
+        for (uint32_t k = 0; k < count[c]; k++) same &= values[c][k] == k;
+        identity &= same;
+        untouched |= (uint32_t)(same && count[c] == 256) << c;
         at += 1 + count[c];
     }
     if (channels == 1) {
@@ -335,11 +339,8 @@ int pzp__unpalette(uint8_t *data, size_t pixels, uint32_t channels, const uint8_
         for (size_t i = done; i < n; i++) data[i] = values[0][data[i]];
         return 0;
     }
-    if (identity) {
-        uint32_t full = 1;
-        for (uint32_t c = 0; c < channels; c++) full &= count[c] == 256;
-        if (full) return 0; /* nothing to map, nothing out of range */
-    }
+    uint32_t all = (1u << channels) - 1;
+    if (untouched == all) return 0;
     /* Channels with at most 16 values first, 16 bytes at a time; then the
      * rest of the pixels, and the other channels of the pixels done. */
     uint32_t small = 0;
@@ -357,21 +358,14 @@ int pzp__unpalette(uint8_t *data, size_t pixels, uint32_t channels, const uint8_
     for (uint32_t c = 0; c < channels; c++)
         for (uint32_t k = 0; k < 256; k++) lut[c][k] = k < count[c] ? values[c][k] : 0x100;
     uint16_t bad = 0;
-    for (uint32_t c = 0; first && c < channels; c++) {
-        if (small >> c & 1) continue;
-        for (size_t i = 0; i < first; i++) {
+    for (uint32_t c = 0; c < channels; c++) {
+        if (untouched >> c & 1) continue;
+        /* each channel on its own: the pixels the vector pass left, or all */
+        for (size_t i = (small >> c & 1) ? first : 0; i < pixels; i++) {
             uint8_t *p = data + i * channels + c;
             uint16_t v = lut[c][*p];
             bad |= v;
             *p = (uint8_t)v;
-        }
-    }
-    for (size_t i = first; i < pixels; i++) {
-        uint8_t *p = data + i * channels;
-        for (uint32_t c = 0; c < channels; c++) {
-            uint16_t v = lut[c][p[c]];
-            bad |= v;
-            p[c] = (uint8_t)v;
         }
     }
     return (bad & 0x100) != 0;
