@@ -9,7 +9,7 @@ from pathlib import Path
 # images then get the gradient predictor when it is smaller). For label maps
 # a palette is smaller still but slower (see the label table).
 PICK = {"photo": "pzp rle", "gray": "pzp rle", "rgba": "pzp rle", "anim": "pzp rle", "samples": "pzp rle",
-        "depth16": "pzp rle", "label": "pzp rle"}
+        "depth16": "pzp rle", "label": "pzp palette"}
 # Targets: decode speed-up over cv2's PNG and size relative to it, per class.
 SPEED_TARGET = {"photo": 5, "rgba": 5, "label": 10, "depth16": 3, "gray": 3}
 SIZE_TARGET = {"photo": 1.0, "gray": 1.0, "rgba": 1.0, "label": 0.65, "depth16": 0.8}

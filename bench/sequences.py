@@ -29,9 +29,10 @@ PZP_SETS = {
     "pzp rle": {"use_rle": True},
     "pzp rle+lz4": {"use_rle": True, "use_lz4": True},
     "pzp rle, zstd 5": {"use_rle": True, "level": 5},
+    "pzp rle, zstd 19": {"use_rle": True, "level": 19},
     "pzp rle+delta": {"use_rle": True, "use_inter_delta": True},
     "pzp rle+delta (no key frames)": {"use_rle": True, "use_inter_delta": True, "keyframe_interval": 0},
-    "pzp rle+palette": {"use_rle": True, "use_palette": True},
+    "pzp palette": {"use_palette": True},
 }
 
 
@@ -242,7 +243,7 @@ def measure(name: str, frames: np.ndarray, tmp: Path, budget: float, randoms: in
     order = random.Random(0).sample(range(count), min(randoms, count))
     for contender in contenders():
         byte_channels = (frames.shape[3] if frames.ndim == 4 else 1) * frames.dtype.itemsize
-        if contender.name == "pzp rle+palette" and byte_channels > 8:
+        if contender.name == "pzp palette" and byte_channels > 8:
             continue
         path = tmp / f"seq{contender.suffix}"
         start = time.perf_counter()

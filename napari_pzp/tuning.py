@@ -21,7 +21,7 @@ import numpy as np
 
 import pzp
 
-LEVELS = (None, 5, 12)  # None: the library's default (1, or with a palette a fast-decoding 19)
+LEVELS = (None, 5, 19)  # None: the library's default (1, or 19 with a palette)
 KEYFRAME_INTERVALS = (30, 0)  # with inter-frame delta; 0 = none after frame 0
 
 

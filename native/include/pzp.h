@@ -224,8 +224,9 @@ typedef struct pzp_encode_params {
     uint32_t bpp;               /* 8 or 16 */
     uint32_t channels;          /* >= 1; channels * bpp / 8 <= 255 */
     uint32_t configuration;     /* PZP_USE_* bits; PZP_USE_COMPRESSION is always added */
-    int32_t level;              /* zstd level; 0 = level 1, or with a palette level 19 with matches of at
-                                   least 4 bytes (as small as level 19 within 1-5 %, decoding ~30 % faster) */
+    int32_t level;              /* zstd level; 0 = 1, or 19 with a palette. Levels 16 and up look for
+                                   matches of at least 4 bytes: within 1-5 % of their usual size,
+                                   decoding ~30 % faster */
     uint32_t group_count;       /* 0 = the default group {all channels, 8, LEFT if USE_RLE else NONE} */
     uint8_t groups[PZP_MAX_GROUPS][4]; /* channels, sample_bits (8|16), predictor, 0 */
     uint32_t options;           /* PZP_ENCODE_* bits */

@@ -635,11 +635,11 @@ int pzp_encode_frame(pzp_cctx *c, const pzp_encode_params *p, const void *pixels
     wr32(pl + 36, palette_bytes);
     pl[FRAME_HEADER_BYTES] = (uint8_t)group_count;
     memcpy(pl + FRAME_HEADER_BYTES + 1, groups, 4u * group_count);
-    /* The default: level 1, or with a palette level 19 with matches of at
-     * least 4 bytes: 1-5 % larger than level 19's own choice, whose many short
-     * matches make its streams decode up to twice as slowly as level 1's. */
+    /* Levels 16 and up (the optimal parsers; 19 is the default with a palette)
+     * look for matches of at least 4 bytes: 1-5 % larger than their own
+     * choice of 3, whose many short matches decode up to twice as slowly. */
     int level = p->level ? p->level : (palette ? 19 : 1);
-    int min_match = !p->level && palette ? 4 : 0;
+    int min_match = level >= 16 ? 4 : 0;
     return compress_payload(c, pl, (size_t)(head + palette_bytes), body, (size_t)bytes, lz4, level, min_match, dst,
                             cap, written);
 }
