@@ -8,7 +8,7 @@ import sys
 from typing import Any, Union
 
 from . import _errors
-from ._ffi import EncodeParams, ImageInfo, SizeOut, U64Out, byref, lib, writable_view
+from ._ffi import EncodeParams, ImageInfo, SizeOut, U64Out, array_address, byref, lib, writable_view
 
 USE_COMPRESSION = 1
 USE_RLE = 2
@@ -81,7 +81,7 @@ def finish(info: ImageInfo, out=None):
     the reference's dict with big-endian 16-bit samples."""
     if numpy_or_none() is not None:
         result = allocate(info, out)
-        lib.pzp_decode_finish(None, result.ctypes.data, result.nbytes)
+        lib.pzp_decode_finish(None, array_address(result), result.nbytes)
         return result
     data = bytearray(info.decoded_bytes)
     buf = writable_view(data, len(data))
@@ -328,7 +328,7 @@ def as_pixels(data, width=0, height=0, bpp=0, channels=0) -> tuple:
 def pointer(pixels):
     np = numpy_or_none()
     if np is not None and isinstance(pixels, np.ndarray):
-        return pixels.ctypes.data, pixels.nbytes
+        return array_address(pixels), pixels.nbytes
     if isinstance(pixels, bytes):
         return pixels, len(pixels)
     return pixels, len(pixels) if pixels is not None else 0
@@ -427,7 +427,7 @@ def _encoded(bound: int, encode) -> bytes:
     np = numpy_or_none()
     if np is not None:
         out = np.empty(bound, np.uint8)
-        encode(out.ctypes.data, out.size, byref(written))
+        encode(array_address(out), out.size, byref(written))
         return out[: written.value].tobytes()
     buffer = bytearray(bound)
     encode(writable_view(buffer, len(buffer)), len(buffer), byref(written))
