@@ -412,12 +412,14 @@ static int same_layout(const pzp_image_info *a, uint32_t w, uint32_t h, uint32_t
 /* Whether frame index is decoded as a difference to the previous frame: its
  * flag is set and the previous frame has the same layout (as the reference). */
 static int frame_kind(pzp_dctx *d, pzp_container *c, uint32_t index, int *kind) {
+    int rc = check_index(c, index);
+    if (rc) return rc;
     int k = __atomic_load_n(&c->kinds[index], __ATOMIC_RELAXED);
     if (k == 0) {
         pzp_image_info cur, prev;
         k = KIND_KEY;
         if (index > 0) {
-            int rc = peek_frame(d, c, index, &cur);
+            rc = peek_frame(d, c, index, &cur);
             if (rc) return rc;
             if (cur.configuration & PZP_USE_INTER_DELTA) {
                 rc = peek_frame(d, c, index - 1, &prev);
@@ -550,22 +552,20 @@ int pzp_container_decode_frame_begin(pzp_dctx *d, pzp_container *c, uint32_t ind
     int rc = pzp__resolve_dctx(&d);
     if (rc) return rc;
     d->has_staged = 0;
+    /* A delta frame needs the previous frame in the cache. Its kind comes from
+     * the headers (cheap, and remembered), so the chain is decoded before this
+     * frame is staged and no payload has to be set aside meanwhile. */
+    if (index > 0 && !cache_holds(d, c, index - 1)) {
+        int kind;
+        rc = frame_kind(d, c, index, &kind);
+        if (!rc && kind == KIND_DELTA) rc = decode_into_cache(d, c, index - 1);
+        if (rc) return rc;
+    }
     rc = stage_frame(d, c, index);
     if (rc) return rc;
     frame_layout L = d->staged;
     int delta = 0;
-    if (index > 0 && (L.info.configuration & PZP_USE_INTER_DELTA)) {
-        if (!cache_holds(d, c, index - 1)) {
-            /* Decode the chain with the staged payload set aside. */
-            pzp_buf t = d->payload;
-            d->payload = d->held;
-            d->held = t;
-            rc = decode_into_cache(d, c, index - 1);
-            t = d->payload;
-            d->payload = d->held;
-            d->held = t;
-            if (rc) return rc;
-        }
+    if (index > 0 && (L.info.configuration & PZP_USE_INTER_DELTA) && cache_holds(d, c, index - 1)) {
         frame_cache *fc = &d->cache[0];
         delta = fc->width == L.info.width && fc->height == L.info.height &&
                 fc->channels_internal == L.info.channels_internal;

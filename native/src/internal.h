@@ -94,7 +94,6 @@ struct pzp_dctx {
     uint32_t options;
     pzp_buf input;         /* compressed bytes read from a file */
     pzp_buf payload;       /* decompressed payload of the staged frame */
-    pzp_buf held;          /* the staged payload, set aside while a delta chain is decoded */
     frame_layout staged;   /* the frame prepared by *_begin */
     int has_staged;
     const uint8_t *delta_base;  /* previous frame for the staged delta frame (a cache buffer) */
