@@ -169,8 +169,9 @@ class FlagTunerWidget(QWidget):
         if not leading:
             return [np.asarray(data)]
         if self.sampled.isChecked():
-            flat = [np.unravel_index(i, leading) for i in range(int(np.prod(leading)))]
-            return tuning.sample([data[i] for i in flat], self.frame_count.value())
+            # pick flat indices first: a lazy stack then decodes only the sampled frames
+            picked = tuning.sample(range(int(np.prod(leading))), self.frame_count.value())
+            return [np.asarray(data[np.unravel_index(int(i), leading)]) for i in picked]
         position = layer.world_to_data(self.viewer.dims.point)
         index = tuple(int(np.clip(round(p), 0, n - 1)) for p, n in zip(position[: len(leading)], leading))
         return [np.asarray(data[index])]

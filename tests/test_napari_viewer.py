@@ -14,6 +14,7 @@ pytest.importorskip("pytestqt")
 
 import pzp  # noqa: E402
 from napari_pzp import PZPStack  # noqa: E402
+from pzp._ffi import lib  # noqa: E402
 
 if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
     pytest.skip("no display (install Xvfb and pytest-xvfb, or run under xvfb-run)", allow_module_level=True)
@@ -103,6 +104,21 @@ def test_flag_tuner_widget(make_napari_viewer, sequence, qtbot, tmp_path):
     assert pzp.info(out)["configuration"] & pzp.USE_RLE == (pzp.USE_RLE if options["use_rle"] else 0)
     widget.sampled.setChecked(True)
     assert len(widget.frames()) == widget.frame_count.value()
+
+
+def test_flag_tuner_samples_a_lazy_stack_without_decoding_it_all(make_napari_viewer, sequence):
+    path, data = sequence
+    viewer = make_napari_viewer()
+    stack = PZPStack(path, leading_shape=(2, 4))  # two leading axes: frames are picked by flat index
+    viewer.add_image(stack, contrast_limits=(0, 4000))
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "PZP flag tuner")
+    widget.sampled.setChecked(True)
+    widget.frame_count.setValue(4)
+    before = lib.pzp_dctx_decode_count(None)
+    frames = widget.frames()
+    assert lib.pzp_dctx_decode_count(None) - before == len(frames) == 4  # the sampled frames only
+    for frame in frames:
+        assert any(np.array_equal(frame, d) for d in data)
 
 
 def test_save_layer_from_viewer(make_napari_viewer, tmp_path):
