@@ -6,7 +6,7 @@ data is computed frame by frame, never as a whole). What the layer's
 ``metadata["pzp"]`` holds (delays, loop count, flags, the user's metadata blob,
 the audio of the file it came from) is written back, so open -> save -> open
 loses nothing. The file is re-read and checked frame by frame before the path
-is returned.
+is returned (and removed if it does not read back as written).
 """
 
 from __future__ import annotations
@@ -148,7 +148,11 @@ def write_layer(path: str, data: Any, attributes: dict, layer_type: str = "image
         blob = _metadata.join_blob(pzp_meta.get("metadata"), ours)
         if blob:
             writer.set_metadata(blob)
-    verify(path, checksums)
+    try:
+        verify(path, checksums)
+    except Exception:
+        os.remove(path)  # a file that does not read back as written must not pass for a good one
+        raise
     return [path]
 
 

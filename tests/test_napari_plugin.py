@@ -217,6 +217,30 @@ def test_writer_streams_dask_frame_by_frame(tmp_path):
     np.testing.assert_array_equal(pzp.read_frames(path), list(base))
 
 
+def test_writer_verify_catches_a_bad_write(tmp_path, monkeypatch):
+    data = np.random.default_rng(11).integers(0, 4000, (4, 10, 12), dtype=np.uint16)
+    real_append = pzp.ContainerWriter.append
+    appended = []
+
+    def corrupting_append(self, frame, delay_ms=0):  # an encoder that gets frame 2 wrong
+        appended.append(frame)
+        real_append(self, frame ^ 1 if len(appended) == 3 else frame, delay_ms=delay_ms)
+
+    monkeypatch.setattr(pzp.ContainerWriter, "append", corrupting_append)
+    path = str(tmp_path / "bad.pzp")
+    with pytest.raises(OSError, match=r"bad\.pzp: frame 2 does not read back as written"):
+        write_layer(path, data, {"name": "bad"}, "image")
+    assert len(appended) == 4
+    assert list(tmp_path.iterdir()) == []  # the bad file is not left to pass for a good one
+    monkeypatch.undo()
+    good = str(tmp_path / "good.pzp")
+    write_layer(good, data, {"name": "good"}, "image")
+    from napari_pzp._writer import verify
+
+    with pytest.raises(OSError, match=r"good\.pzp: wrote 5 frames, read back 4"):
+        verify(good, [0] * 5)
+
+
 def test_open_save_open_loses_nothing(tmp_path):
     source = str(CONFORMANCE / "c_audio_meta_loop7.pzp")
     (data, kwargs, kind), = read(source)
