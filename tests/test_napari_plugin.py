@@ -182,6 +182,62 @@ def test_writer_round_trip(plugin, tmp_path, case):
     np.testing.assert_array_equal(np.asarray(back), data)
 
 
+def label_map(shape=(2, 64, 80), regions=40, seed=12):
+    """Piecewise-constant 16-bit values: the nearest of a few random points."""
+    rng = np.random.default_rng(seed)
+    y, x = np.indices(shape[1:])
+    points, values = rng.integers(0, min(shape[1:]), (regions, 2)), rng.integers(1, 60000, regions)
+    nearest = ((y[..., None] - points[:, 0]) ** 2 + (x[..., None] - points[:, 1]) ** 2).argmin(-1)
+    return np.stack([np.roll(values[nearest], k, axis=1) for k in range(shape[0])]).astype(np.uint16)
+
+
+Y, X = np.indices((64, 80))
+PALETTE = pzp.USE_COMPRESSION | pzp.USE_PALETTE  # configuration 5
+RLE = pzp.USE_COMPRESSION | pzp.USE_RLE  # configuration 3
+DEFAULT_FLAG_CASES = {  # data, layer type, configuration, predictor of the first group
+    "labels": ((Y // 9 * 10 + X // 11).astype(np.int32), "labels", PALETTE, "none"),
+    "labels-3d": (np.stack([Y // 9 + X // (11 + k) for k in range(3)]).astype(np.uint8), "labels", PALETTE, "none"),
+    "8-bit": ((X * 3 + Y).astype(np.uint8), "image", RLE, "left"),
+    "8-bit-rgb": (np.stack([X, Y, X + Y], -1).astype(np.uint8), "image", RLE, "left"),
+    "16-bit-smooth": (np.stack([X * 700 + Y * 300 + k for k in range(2)]).astype(np.uint16), "image", RLE,
+                      "gradient"),
+    "16-bit-label-map": (label_map(), "image", RLE, "left"),  # byte-wise left delta wins on flat regions
+}
+
+
+@pytest.mark.parametrize("case", list(DEFAULT_FLAG_CASES))
+def test_writer_default_flags(plugin, tmp_path, case):
+    data, kind, configuration, predictor = DEFAULT_FLAG_CASES[case]
+    path = str(tmp_path / f"{case}.pzp")
+    attributes = {"name": case, "metadata": {}, "rgb": case.endswith("rgb")}
+    assert npe2.write(path, [(data, attributes, kind)], plugin_name=PLUGIN) == [path]
+    assert pzp.info(path)["configuration"] == configuration
+    with pzp.open(path) as c:
+        for k in range(len(c)):
+            info = c.frame_info(k)
+            assert info["configuration"] == configuration, k
+            assert info["groups"][0]["predictor"] == predictor, k
+    (back, kwargs, _), = npe2.read([path], stack=False, plugin_name=PLUGIN)
+    assert kwargs["metadata"]["pzp"]["configuration"] == configuration
+    np.testing.assert_array_equal(np.asarray(back), data)
+
+
+def test_writer_explicit_flags_override_the_defaults(plugin, tmp_path):
+    labels = DEFAULT_FLAG_CASES["labels"][0]
+    path = str(tmp_path / "lz4.pzp")
+    write_layer(path, labels, {"name": "l"}, "labels", use_lz4=True)
+    assert pzp.info(path)["configuration"] == pzp.USE_COMPRESSION | pzp.USE_LZ4  # the options given, no others
+    assert pzp.info(path)["codec"] == "lz4"
+    # through npe2: the flags a layer asks for in its metadata
+    image = DEFAULT_FLAG_CASES["16-bit-smooth"][0]
+    path = str(tmp_path / "npe2.pzp")
+    attributes = {"name": "i", "metadata": {"pzp": {"write_options": {"use_palette": True, "use_lz4": True}}}}
+    assert npe2.write(path, [(image, attributes, "image")], plugin_name=PLUGIN) == [path]
+    with pzp.open(path) as c:
+        assert [c.frame_info(k)["configuration"] for k in range(len(c))] == [PALETTE | pzp.USE_LZ4] * 2
+    np.testing.assert_array_equal(pzp.read_frames(path), list(image))
+
+
 def test_writer_refuses_what_pzp_cannot_hold(tmp_path):
     with pytest.raises(TypeError, match="8- or 16-bit"):
         write_layer(str(tmp_path / "f.pzp"), np.zeros((4, 4), np.float32), {}, "image")
