@@ -78,6 +78,59 @@ def test_bad_arguments_fail_before_native_code(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+class NoNativeCalls:
+    """Stands in for the library: any call into C fails the test."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"{name} was called: the bad argument reached the C library")
+
+
+BAD_ARGUMENTS = [
+    ("NUL in a path written", lambda d: pzp.write(d / "x\0y.pzp", np.zeros((2, 2), np.uint8)), "null byte"),
+    ("NUL in a path read", lambda d: pzp.read(str(d / "a\0b")), "null byte"),
+    ("NUL in a container path", lambda d: pzp.open(d / "c\0.pzp"), "null byte"),
+    ("negative sizes whose product is positive",
+     lambda d: pzp.encode(bytes(9), width=-1, height=-3, bpp=8, channels=3), "width"),
+    ("a width over 32 bits", lambda d: pzp.encode(bytes(2), width=2**32 + 1, height=1, bpp=8, channels=1), "width"),
+    ("a level beyond zstd's", lambda d: pzp.encode(np.zeros((4, 4), np.uint8), level=2**40), "level"),
+    ("a configuration over 32 bits", lambda d: pzp.encode(np.zeros((4, 4), np.uint8), configuration=2**40),
+     "configuration"),
+    ("a predictor beyond a byte",
+     lambda d: pzp.encode(np.zeros((4, 4), np.uint8), use_rle=True, groups=[(1, 8, 300)]), "group"),
+    ("a configuration of -1", lambda d: pzp.encode(np.zeros((4, 4), np.uint8), configuration=-1), "configuration"),
+    ("an unknown audio format without audio",
+     lambda d: pzp.write_container(d / "c.pzp", [np.zeros((2, 2), np.uint8)], audio_format="XYZ"), "audio_format"),
+    ("an unknown audio format for the writer", lambda d: pzp.ContainerWriter(d / "w.pzp", audio_format="AAC"),
+     "audio_format"),
+]
+
+
+@pytest.mark.parametrize("what, call, match", BAD_ARGUMENTS, ids=[b[0] for b in BAD_ARGUMENTS])
+def test_out_of_range_arguments_never_reach_the_library(what, call, match, tmp_path, monkeypatch):
+    from pzp import _container, _image
+
+    monkeypatch.setattr(_image, "lib", NoNativeCalls())
+    monkeypatch.setattr(_container, "lib", NoNativeCalls())
+    with pytest.raises(ValueError, match=match):
+        call(tmp_path)
+    assert not list(tmp_path.iterdir()), what
+
+
+@pytest.mark.parametrize("options, match", [
+    (dict(level=23), "zstd level"),
+    (dict(configuration=32), "bits the format does not define"),
+    (dict(configuration=1 << 31), "bits the format does not define"),
+    (dict(groups=[(0, 8, 1)]), "group"),
+    (dict(groups=[(1, 12, 1)]), "group"),
+    (dict(use_rle=True, groups=[(1, 8, 3)]), "predictor"),
+], ids=["level 23", "flag 32", "flag 2^31", "empty group", "12-bit group", "predictor 3"])
+def test_values_the_format_has_not_are_refused_by_the_library(options, match, tmp_path):
+    """In range for the C types, so the library itself refuses them."""
+    with pytest.raises(pzp.PZPValueError, match=match):
+        pzp.write(tmp_path / "x.pzp", np.zeros((4, 4), np.uint8), **options)
+    assert not list(tmp_path.iterdir())
+
+
 def test_out_argument_is_checked():
     image = pzp.read(GOOD)
     with pytest.raises(ValueError, match="out must be"):

@@ -45,6 +45,13 @@ DEFAULT_KEYFRAME_INTERVAL = 30
 _WRITER_NO_SYNC = 1
 
 
+def _stored_tag(audio: bytes | None, audio_format) -> int:
+    """The tag written beside the audio: 0 without audio (Q12), but an unknown
+    format name is refused either way."""
+    tag = audio_tag(audio_format) if audio or audio_format is not None else 0
+    return tag if audio else 0
+
+
 def audio_tag(audio_format) -> int:
     """The tag integer for 'WAVE', 'MPEG', 'OGG' or 'FLAC' (any case; 'WAV',
     'MP3', 'OGGX', a leading dot and the integer tags are accepted too)."""
@@ -143,10 +150,11 @@ class Container:
         self._memory = _memory
         self._shape_cache: tuple | None = None
         self._infos: dict = {}
+        native_path = fs_path(path) if _memory is None else None
         ptr = Handle()
         try:
             if _memory is None:
-                lib.pzp_container_open(fs_path(path), byref(ptr))
+                lib.pzp_container_open(native_path, byref(ptr))
             else:
                 lib.pzp_container_open_memory(_memory, len(_memory), byref(ptr))
             info = ContainerInfo()
@@ -452,7 +460,7 @@ class ContainerWriter:
                 raise ValueError(msg)
         metadata_bytes = _blob_bytes(metadata, "metadata")
         audio_bytes = _blob_bytes(audio, "audio")
-        tag = audio_tag(audio_format) if audio_bytes else 0
+        tag = _stored_tag(audio_bytes, audio_format)
         options = WriterOptions(loop_count, keyframe_interval, expected_frames, 0 if durable else _WRITER_NO_SYNC)
         ptr = Handle()
         try:
@@ -508,7 +516,7 @@ class ContainerWriter:
 
     def set_audio(self, audio, audio_format="WAVE") -> None:
         data = _blob_bytes(audio, "audio") or b""
-        self._call(lib.pzp_writer_set_audio, data, len(data), audio_tag(audio_format) if data else 0)
+        self._call(lib.pzp_writer_set_audio, data, len(data), _stored_tag(data, audio_format))
 
     @property
     def frame_count(self) -> int:
@@ -571,7 +579,7 @@ def write_container(path: PathLike, frames: Iterable, delays=None, loop_count: i
         if hasattr(frames, "__len__") and len(delays) != len(frames):
             msg = f"{len(delays)} delays for {len(frames)} frames"
             raise ValueError(msg)
-    if audio is not None:
+    if audio is not None or audio_format is not None:
         audio_tag(audio_format)  # reject an unknown format before writing anything
     with ContainerWriter(path, loop_count=loop_count, use_rle=use_rle, use_palette=use_palette,
                          use_inter_delta=use_inter_delta, use_lz4=use_lz4, configuration=configuration,

@@ -45,7 +45,11 @@ def fs_path(path: PathLike) -> bytes:
     if not isinstance(path, (str, bytes, os.PathLike)):
         msg = f"path must be str, bytes or os.PathLike, not {type(path).__name__}"
         raise TypeError(msg)
-    return os.fsencode(path)
+    encoded = os.fsencode(path)
+    if b"\0" in encoded:  # C would stop at the NUL and use another file
+        msg = f"embedded null byte in path {path!r}"
+        raise ValueError(msg)
+    return encoded
 
 
 # ---- decoding ----------------------------------------------------------------
@@ -310,6 +314,10 @@ def as_pixels(data, width=0, height=0, bpp=0, channels=0) -> tuple:
     if not (width and height and bpp and channels):
         msg = "raw pixel bytes need width, height, bpp and channels"
         raise ValueError(msg)
+    for name, value in (("width", width), ("height", height), ("channels", channels)):
+        if not isinstance(value, int) or not 0 < value < 1 << 32:
+            msg = f"{name} must be an int from 1 to 2**32 - 1, not {value!r}"
+            raise ValueError(msg)
     if bpp not in (8, 16):
         msg = f"bpp must be 8 or 16, not {bpp}"
         raise ValueError(msg)
@@ -340,8 +348,8 @@ def make_params(width, height, bpp, channels, configuration, level=None, groups=
     params.width, params.height, params.bpp, params.channels = width, height, bpp, channels
     params.configuration = configuration | USE_COMPRESSION
     if level is not None:
-        if not isinstance(level, int) or level == 0:
-            msg = f"level must be a non-zero int (zstd level), not {level!r}"
+        if not isinstance(level, int) or level == 0 or not -(1 << 31) <= level < 1 << 31:
+            msg = f"level must be a non-zero 32-bit int (a zstd level), not {level!r}"
             raise ValueError(msg)
         params.level = level
     chosen = parse_groups(groups) if groups is not None else default_groups(pixels, bpp, channels,
@@ -350,6 +358,10 @@ def make_params(width, height, bpp, channels, configuration, level=None, groups=
         msg = "at most 8 channel groups"
         raise ValueError(msg)
     params.group_count = len(chosen)
+    for group in chosen:
+        if not all(0 <= v < 256 for v in group):  # the C fields are bytes: nothing may wrap
+            msg = f"a group is (byte_channels, bits, predictor), each 0-255, got {group}"
+            raise ValueError(msg)
     for i, (n, bits, predictor) in enumerate(chosen):
         params.groups[i][0], params.groups[i][1], params.groups[i][2] = n, bits, predictor
     params.options = _ENCODE_ALLOW_LARGE if allow_large else 0
@@ -357,8 +369,8 @@ def make_params(width, height, bpp, channels, configuration, level=None, groups=
 
 
 def configuration_of(configuration, use_rle=False, use_palette=False, use_lz4=False, use_inter_delta=False) -> int:
-    if not isinstance(configuration, int) or configuration < 0:
-        msg = f"configuration must be a non-negative int, not {configuration!r}"
+    if not isinstance(configuration, int) or not 0 <= configuration < 1 << 32:
+        msg = f"configuration must be a 32-bit flag word (1, 2, 4, 8, 16), not {configuration!r}"
         raise ValueError(msg)
     return (
         configuration

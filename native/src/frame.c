@@ -424,6 +424,9 @@ int pzp__check_params(const pzp_encode_params *p, uint64_t *pixels_bytes, uint64
         return pzp__fail(PZP_E_INVALID_ARGUMENT, "%u channels of %u bits: the format stores at most 255 byte channels",
                          p->channels, p->bpp);
     if (p->options & ~PZP_ENCODE_ALLOW_LARGE) return pzp__fail(PZP_E_INVALID_ARGUMENT, "unknown encode option bits 0x%x", p->options);
+    if (p->configuration & ~KNOWN_CONFIGURATION)
+        return pzp__fail(PZP_E_INVALID_ARGUMENT, "configuration 0x%x has bits the format does not define (1, 2, 4, 8, 16)",
+                         p->configuration);
     if (p->level != 0 && (p->level < ZSTD_minCLevel() || p->level > ZSTD_maxCLevel()))
         return pzp__fail(PZP_E_INVALID_ARGUMENT, "zstd level %d (%d to %d)", p->level, ZSTD_minCLevel(), ZSTD_maxCLevel());
     if ((p->configuration & PZP_USE_PALETTE) && ci > MAX_PALETTE_CHANNELS)

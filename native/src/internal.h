@@ -21,6 +21,8 @@
 #define CONTAINER_HAS_AUDIO 2u
 #define MAX_PALETTE_CHANNELS 8u
 #define MAX_INTERNAL_CHANNELS 255u
+#define KNOWN_CONFIGURATION \
+    (PZP_USE_COMPRESSION | PZP_USE_RLE | PZP_USE_PALETTE | PZP_USE_INTER_DELTA | PZP_USE_LZ4)
 /* Largest header region (inner header + group table) a header-only read needs. */
 #define FRAME_HEAD_MAX (FRAME_HEADER_BYTES + 1u + 4u * PZP_MAX_GROUPS)
 

@@ -2495,6 +2495,13 @@ static void test_errors(void)
             CHECK_RC(pzp_encode(NULL, &p, px, 16, enc, sizeof enc, &written), PZP_E_INVALID_ARGUMENT, "encode bpp %u",
                      bad_bpp[i]);
         }
+        /* Flag bits the format does not define are refused, not written. */
+        const uint32_t bad_flags[] = {32u, 64u, 1u << 31};
+        for (size_t i = 0; i < sizeof bad_flags / sizeof bad_flags[0]; i++) {
+            BASE(); p.configuration = PZP_USE_RLE | bad_flags[i];
+            CHECK_RC(pzp_encode(NULL, &p, px, 16, enc, sizeof enc, &written), PZP_E_INVALID_ARGUMENT,
+                     "configuration bit 0x%x", bad_flags[i]);
+        }
         /* Palette with more than 8 byte channels (Q3). */
         BASE(); p.channels = 9; p.configuration = PZP_USE_PALETTE;
         CHECK_RC(pzp_encode_bound(&p, &fb, &bb), PZP_E_INVALID_ARGUMENT, "palette 9 channels");
