@@ -82,7 +82,7 @@ def test_get_reader_accepts_pzp_only(tmp_path):
 
 
 @pytest.mark.parametrize("vector", vectors("frame") + vectors("container"), ids=lambda v: v["file"])
-def test_layer_data_for_conformance(vector):
+def test_layer_data_for_conformance(vector, monkeypatch):
     path = str(CONFORMANCE / vector["file"])
     layers = get_reader(path)(path)
     expected = expected_frames(vector)
@@ -109,6 +109,21 @@ def test_layer_data_for_conformance(vector):
     else:
         assert kwargs["channel_axis"] == data.ndim - 1 and len(kwargs["contrast_limits"]) == channels
     assert len(kwargs["units"]) == len(kwargs["scale"])
+    if len(expected) == 1:
+        return
+    # the lazy path: with no eager threshold the same file opens as a stack, one frame per dask chunk
+    import napari_pzp._reader as reader
+
+    _, mode = reader.settings()
+    monkeypatch.setattr(reader, "settings", lambda: (0, mode))
+    (lazy, lazy_kwargs, lazy_kind), = get_reader(path)(path)
+    assert isinstance(lazy, PZPStack) and lazy_kind == kind
+    assert lazy.shape == data.shape and lazy.dtype == np.dtype(data.dtype)
+    view = lazy.to_dask()
+    assert view.chunks == ((1,) * len(expected),) + tuple((n,) for n in expected[0].shape)
+    np.testing.assert_array_equal(np.asarray(lazy), stacked)
+    np.testing.assert_array_equal(view.compute(), stacked)
+    assert lazy_kwargs.get("contrast_limits") == kwargs.get("contrast_limits")
 
 
 def test_time_scale_from_constant_delays():
