@@ -31,7 +31,13 @@ from .stack import PZPStack
 
 class FrameSource:
     """Frames by index from a .pzp path, a PZPStack, a dask array or a numpy array
-    of shape (T, H, W[, C]), with what the file says (delays, statistics, units)."""
+    of shape (T, H, W[, C]), with what the file says (delays, statistics, units).
+
+    An array that is one image counts as a sequence of one frame: a 2-D array
+    (H, W), and a 3-D array whose last axis has 1 to 4 entries while the other
+    two are larger, (H, W, C) (a colour image, not H frames of one row). Any
+    other 3-D array is (T, H, W). A PZPStack always has its frame axis.
+    """
 
     def __init__(self, source: Any):
         self.delays: list | None = None
@@ -52,8 +58,11 @@ class FrameSource:
         if len(source.shape) < 2:
             msg = f"a sequence is (T, H, W[, C]); got shape {source.shape}"
             raise ValueError(msg)
-        if len(source.shape) == 2:
-            source = np.asarray(source)[None]
+        shape = tuple(source.shape)
+        one_image = len(shape) == 2 or (len(shape) == 3 and not isinstance(source, PZPStack)
+                                         and shape[2] <= 4 and min(shape[:2]) > shape[2])
+        if one_image:
+            source = source[None] if hasattr(source, "compute") else np.asarray(source)[None]  # dask stays lazy
         self.data = source
         self.dtype = np.dtype(source.dtype)
         self.decodes = 0

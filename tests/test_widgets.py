@@ -122,7 +122,46 @@ def test_side_by_side_rgb(depth_sequence):
     assert browser.companion.is_color
 
 
+@pytest.mark.parametrize("kind", ["numpy", "dask"])
+def test_colour_image_is_one_frame(kind):
+    import dask.array as da
+    import pzp.samples
+
+    image = pzp.samples.load("sample")  # (256, 256, 3) uint8
+    source = image if kind == "numpy" else da.from_array(image, chunks=(64, 64, 3))
+    browser = SequenceBrowser(source)
+    assert len(browser.source) == 1 and browser.slider.max == 0 and browser.source.is_color
+    np.testing.assert_array_equal(browser._frame, image)
+    cv2 = pytest.importorskip("cv2")
+    shown = cv2.imdecode(np.frombuffer(bytes(browser.image.value), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert shown.shape == image.shape
+
+
+def test_frame_source_shapes():
+    assert len(FrameSource(np.zeros((480, 640, 3), np.uint8))) == 1  # one colour image
+    assert len(FrameSource(np.zeros((480, 640, 4), np.uint8))) == 1
+    assert len(FrameSource(np.zeros((48, 64, 1), np.uint16))) == 1  # one image, one channel
+    assert len(FrameSource(np.zeros((3, 48, 64), np.uint16))) == 3  # (T, H, W)
+    assert len(FrameSource(np.zeros((4, 4, 4), np.uint16))) == 4  # no axis larger than the last: frames
+    assert FrameSource(np.zeros((3, 48, 64, 3), np.uint8)).frame_shape == (48, 64, 3)
+
+
 # ---- flag tuner ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["numpy", "dask"])
+def test_flag_tuner_on_a_colour_image(kind, tmp_path):
+    import dask.array as da
+    import pzp.samples
+
+    image = pzp.samples.load("sample")[:64, :96]  # (64, 96, 3) uint8
+    source = image if kind == "numpy" else da.from_array(image, chunks=(32, 32, 3))
+    tuner = FlagTuner(source, repeat=1, settings=[tuning.Candidate(use_rle=True), tuning.Candidate()])
+    assert not tuner.sequence and len(tuner.frames) == 1 and tuner.frames[0].shape == image.shape
+    assert tuner.wait(60)
+    assert all(r.raw_bytes == image.nbytes for r in tuner.results)  # measured on the whole image
+    out = tuner.write(str(tmp_path / "photo.pzp"))
+    np.testing.assert_array_equal(pzp.read(out), image)
 
 
 def test_flag_tuner_table_matches_written_files(tmp_path):
