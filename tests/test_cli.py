@@ -211,7 +211,7 @@ def test_help_and_version():
                                   ["decompress", "a", "b", "--lz4"], ["extract-frame", "x.pzp", "-1", "o.pnm"],
                                   ["extract-frame", "x.pzp", "one", "o.pnm"],
                                   ["pack-frames", "o.pzp", "x", "40", "f.pnm"],
-                                  ["pack-frames", "o.pzp", "0", "40", "--keyframe-interval", "0", "--delta", "f.pnm"]])
+                                  ["pack-frames", "o.pzp", "0", "40", "--keyframe-interval", "-1", "--delta", "f.pnm"]])
 def test_usage_errors(tmp_path, args):
     line = fails(*args, status=2, cwd=tmp_path)
     assert "pzp" in line
@@ -448,9 +448,14 @@ def test_pack_frames_keyframe_interval(tmp_path):
         assert kinds == [False, True, True, False, True, True, False]
         for i in range(len(c)):
             np.testing.assert_array_equal(c[i], base + i)
-    run("pack-frames", tmp_path / "n.pzp", 0, 10, "--delta", *files)  # default: one key frame
+    run("pack-frames", tmp_path / "n.pzp", 0, 10, "--delta", "--keyframe-interval", 0, *files)  # as the reference
     with pzp.open(tmp_path / "n.pzp") as c:
         assert [c.frame_info(i)["is_delta"] for i in range(len(c))] == [False] + [True] * 6
+    many = files * 10  # 70 frames: by default a key frame every 30, as the Python writer
+    run("pack-frames", tmp_path / "d.pzp", 0, 10, "--delta", *many)
+    with pzp.open(tmp_path / "d.pzp") as c:
+        keys = [i for i in range(len(c)) if not c.frame_info(i)["is_delta"]]
+        assert keys == [0, 30, 60] and pzp.DEFAULT_KEYFRAME_INTERVAL == 30
 
 
 def test_pack_frames_mixed_layouts(tmp_path):

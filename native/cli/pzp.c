@@ -34,7 +34,7 @@ static const char usage_text[] =
     "  pzp pack-frames out.pzp LOOP DELAY_MS [--delta] [--keyframe-interval N] [--lz4] f1.pnm f2.pnm ...\n"
     "      one frame per file (configuration 3, +8 with --delta, +16 with --lz4), DELAY_MS for\n"
     "      every frame, LOOP plays (0 = forever); --keyframe-interval N: with --delta, a key\n"
-    "      frame at least every N frames (default: only the first)\n"
+    "      frame at least every N frames (default 30; 0: only the first, as the reference)\n"
     "  pzp attach-meta in.pzp TEXT out.pzp           replace the metadata (\"\" removes it)\n"
     "  pzp attach-audio in.pzp FILE.EXT out.pzp      replace the audio; the tag comes from the\n"
     "      extension: wav/wave (WAVE), mp3/mpeg (MPEG), ogg/oga (OGGX), flac (FLAC)\n"
@@ -146,8 +146,8 @@ static int parse_args(int argc, char **argv, int first, unsigned allowed, args *
             value = s + 20;
         }
         if (opt == 0 || !(opt & allowed)) return usage_error("unknown option '%s' (try 'pzp --help')", s);
-        if (opt == OPT_KEYFRAME && (!parse_u32(value, &a->keyframe_interval) || a->keyframe_interval == 0))
-            return usage_error("--keyframe-interval: '%s' is not a number from 1 to 4294967295", value);
+        if (opt == OPT_KEYFRAME && !parse_u32(value, &a->keyframe_interval))
+            return usage_error("--keyframe-interval: '%s' is not a number from 0 to 4294967295", value);
         a->given |= opt;
     }
     return 0;
@@ -437,7 +437,8 @@ static int cmd_pack_frames(args *a) {
     if (!parse_u32(a->pos[1], &o.loop_count)) return usage_error("loop count '%s' is not a number", a->pos[1]);
     if (!parse_u32(a->pos[2], &delay)) return usage_error("delay '%s' is not a number of milliseconds", a->pos[2]);
     if ((a->given & OPT_KEYFRAME) && !(a->given & OPT_DELTA)) return usage_error("--keyframe-interval needs --delta");
-    o.keyframe_interval = a->keyframe_interval; /* 0 (no forced key frames) as the reference */
+    /* Bounded random access by default; --keyframe-interval 0 writes as the reference (Q15). */
+    o.keyframe_interval = (a->given & OPT_KEYFRAME) ? a->keyframe_interval : PZP_DEFAULT_KEYFRAME_INTERVAL;
     o.expected_frames = (uint32_t)(a->count - 3);
     pzp_writer *w;
     int rc = pzp_writer_open(out, &o, &w);
