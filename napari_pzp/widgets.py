@@ -157,6 +157,9 @@ class SequenceBrowser(widgets.VBox):
         self.readout = widgets.Label()
         self._frame: np.ndarray | None = None
         self._table: np.ndarray | None = None
+        # the companion's window is fixed: its table is built once (its window samples frames)
+        self._side_table = None if self.companion is None or self.companion.is_color else render.display_table(
+            self.companion.dtype, *self.companion.initial_window(), "gray")
         self.render_seconds = 0.0
         images = [self.image] + ([self.side] if self.side is not None else [])
         panel = widgets.VBox([self.histogram, self.stats, widgets.HBox([self.x, self.y]), self.readout])
@@ -219,11 +222,8 @@ class SequenceBrowser(widgets.VBox):
         self.image.format = fmt
         self.image.value = render.encode(display, fmt)
         if self.side is not None:
-            other = self._companion_frame
-            table = None if self.companion.is_color else render.display_table(
-                self.companion.dtype, *self.companion.initial_window(), "gray")
             self.side.format = fmt
-            self.side.value = render.encode(render.to_display(other, table), fmt)
+            self.side.value = render.encode(render.to_display(self._companion_frame, self._side_table), fmt)
         self.render_seconds = time.perf_counter() - start
         if not self.playing and self.source.dtype.kind in "ui":
             lo, hi = self.window.value

@@ -146,6 +146,24 @@ def test_frame_source_shapes():
     assert FrameSource(np.zeros((3, 48, 64, 3), np.uint8)).frame_shape == (48, 64, 3)
 
 
+def test_one_channel_companion_decodes_its_frame_once(depth_sequence, tmp_path):
+    path, frames = depth_sequence
+    other = tmp_path / "other.pzp"
+    pzp.write_container(other, list(frames // 2), use_rle=True)  # uint16, no stored statistics
+    browser = SequenceBrowser(path, companion=other)
+    assert not browser.companion.is_color
+    before, before_c, count = browser.source.decodes, browser.companion.decodes, decodes()
+    browser.slider.value = 5
+    assert browser.source.decodes - before == 1 and browser.companion.decodes - before_c == 1
+    assert decodes() - count == 2
+    side = bytes(browser.side.value)
+    count = decodes()
+    browser.colormap.value = "viridis"
+    browser.window.value = (700, 1500)
+    assert decodes() == count
+    assert bytes(browser.side.value) == side  # the companion keeps its own window
+
+
 # ---- flag tuner ---------------------------------------------------------------------------------
 
 
