@@ -4,7 +4,9 @@ Skipped when no display can start; everything else runs in test_napari_plugin.py
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -80,6 +82,32 @@ def test_info_widget(make_napari_viewer, sequence):
     assert "Select a layer" in widget.summary.toPlainText()
 
 
+def test_info_widget_shows_delays_metadata_audio_and_follows_the_selection(make_napari_viewer, sequence, tmp_path):
+    path, data = sequence
+    rich = tmp_path / "rich.pzp"
+    audio = b"RIFF" + bytes(range(200)) * 3
+    pzp.write_container(rich, list(data[:3]), delays=[10, 20, 35], loop_count=7, use_rle=True,
+                        metadata=json.dumps({"camera": "cam7", "fps": 30}), audio=audio, audio_format="WAVE")
+    viewer = make_napari_viewer()
+    seq_layer, = viewer.open(str(path), plugin=PLUGIN)
+    rich_layer, = viewer.open(str(rich), plugin=PLUGIN)
+    assert viewer.layers.selection.active is rich_layer
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "PZP info")
+    text = widget.summary.toPlainText()
+    assert "rich.pzp" in text and "frames: 3   loop: 7" in text
+    assert "delays (ms): [10, 20, 35]" in text
+    assert f"audio: WAVE {len(audio):,} bytes" in text
+    assert "metadata (" in text and '"camera": "cam7"' in text and '"fps": 30' in text
+    assert widget.frames.rowCount() == 3
+    # selecting another layer updates the widget by itself
+    viewer.layers.selection.active = seq_layer
+    text = widget.summary.toPlainText()
+    assert "seq.pzp" in text and "frames: 8" in text and "audio: none" in text and "metadata: none" in text
+    assert widget.frames.rowCount() == 8
+    viewer.layers.selection.active = rich_layer
+    assert "rich.pzp" in widget.summary.toPlainText() and widget.frames.rowCount() == 3
+
+
 def test_flag_tuner_widget(make_napari_viewer, sequence, qtbot, tmp_path):
     path, data = sequence
     viewer = make_napari_viewer()
@@ -104,6 +132,53 @@ def test_flag_tuner_widget(make_napari_viewer, sequence, qtbot, tmp_path):
     assert pzp.info(out)["configuration"] & pzp.USE_RLE == (pzp.USE_RLE if options["use_rle"] else 0)
     widget.sampled.setChecked(True)
     assert len(widget.frames()) == widget.frame_count.value()
+
+
+def test_flag_tuner_sweeps_off_the_gui_thread_and_saves_from_its_button(make_napari_viewer, sequence, qtbot,
+                                                                         tmp_path, monkeypatch):
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QFileDialog
+
+    from napari_pzp import tuning
+
+    path, data = sequence
+    viewer = make_napari_viewer()
+    viewer.open(str(path), plugin=PLUGIN)
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "PZP flag tuner")
+    threads = []
+    real_sweep = tuning.sweep
+
+    def recording_sweep(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_sweep(*args, **kwargs)
+
+    monkeypatch.setattr(tuning, "sweep", recording_sweep)
+    qtbot.mouseClick(widget.run_button, Qt.MouseButton.LeftButton)
+    expected = len(tuning.candidates(data[0]))
+    qtbot.waitUntil(lambda: widget.status.text().startswith("done"), timeout=60_000)
+    assert len(widget.results) == len(threads) == expected
+    assert all(t is not threading.main_thread() for t in threads)  # the GUI thread only shows the rows
+    widget.table.sortItems(1)
+    widget.table.selectRow(0)
+    chosen = widget.selected()
+    out = tmp_path / "picked"  # no extension typed: .pzp is added
+    asked = []
+
+    def fake_dialog(*args, **kwargs):
+        asked.append(args)
+        return str(out), "PZP (*.pzp)"
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    qtbot.mouseClick(widget.save_button, Qt.MouseButton.LeftButton)
+    saved = tmp_path / "picked.pzp"
+    assert len(asked) == 1 and saved.is_file() and widget.status.text() == f"saved {saved}"
+    np.testing.assert_array_equal(pzp.read_frames(saved), list(data))
+    options = chosen.candidate.container_options()
+    assert bool(pzp.info(saved)["configuration"] & pzp.USE_LZ4) == options["use_lz4"]
+    assert bool(pzp.info(saved)["configuration"] & pzp.USE_PALETTE) == options["use_palette"]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
+    qtbot.mouseClick(widget.save_button, Qt.MouseButton.LeftButton)  # cancelled: nothing more written
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".pzp") == ["picked.pzp", "seq.pzp"]
 
 
 def test_flag_tuner_samples_a_lazy_stack_without_decoding_it_all(make_napari_viewer, sequence):
