@@ -113,18 +113,18 @@ def encode(image: np.ndarray, fmt: str = "png", quality: int = 85) -> bytes:
 
 
 def histogram_image(frame: np.ndarray, lo: float, hi: float, top: int, width: int = 256,
-                    height: int = 72) -> np.ndarray:
-    """A small RGB bar chart of the frame's values over [0, top] (log counts),
-    the contrast window shaded, zeros (invalid in depth maps) left out."""
+                    height: int = 72, start: int = 0) -> np.ndarray:
+    """A small RGB bar chart of the frame's values over [start, top] (log
+    counts), the contrast window shaded, zeros (invalid in depth maps) left out."""
     values = frame[..., 0] if frame.ndim == 3 else frame
-    counts = np.bincount(values.ravel(), minlength=top + 1)[1 : top + 1]
+    counts = np.bincount(values.ravel(), minlength=top + 1)[max(start, 1) : top + 1]
     bins = np.add.reduceat(counts, np.linspace(0, counts.size, width, endpoint=False).astype(np.int64)) \
-        if counts.size >= width else np.pad(counts, (0, width - counts.size))
+        if counts.size >= width else counts[np.arange(width) * counts.size // width]  # narrow range: wide bars
     heights = np.log1p(bins.astype(np.float64))
     heights = np.round(heights / heights.max() * (height - 2)).astype(int) if heights.max() > 0 else \
         np.zeros(width, int)
     image = np.full((height, width, 3), 250, np.uint8)
-    x_lo, x_hi = (np.clip(np.array([lo, hi]) / max(top, 1) * width, 0, width - 1)).astype(int)
+    x_lo, x_hi = (np.clip((np.array([lo, hi]) - start) / max(top - start, 1) * width, 0, width - 1)).astype(int)
     image[:, x_lo : x_hi + 1] = (220, 232, 250)
     rows = np.arange(height)[:, None]
     bars = rows >= (height - 1 - heights[None, :])

@@ -66,6 +66,7 @@ class FrameSource:
         self.data = source
         self.dtype = np.dtype(source.dtype)
         self.decodes = 0
+        self._sampled: dict | None = None
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
@@ -99,27 +100,52 @@ class FrameSource:
         unit = meta.get("value_unit")
         return (str(unit), float(meta.get("value_scale", 1.0))) if unit else (None, 1.0)
 
+    def statistics(self) -> dict | None:
+        """Per-frame statistics (lists over frames of lists over channels): the
+        stored ones, else those of 7 evenly spaced frames, sampled once."""
+        if self.stats and _metadata.window(self.stats):
+            return self.stats
+        if self.dtype.kind not in "ui":
+            return None
+        if self._sampled is None:
+            n = len(self)
+            picks = sorted({round(k * (n - 1) / 6) for k in range(7)}) if n > 1 else [0]
+            per_frame = []
+            for k in picks:
+                f = self.frame(k)
+                per_frame.append(_metadata.frame_stats(f[..., 0] if f.ndim == 3 else f, channels_last=False))
+            self._sampled = _metadata.merge_stats(per_frame)
+        return self._sampled
+
     def initial_window(self) -> tuple:
         """Stored statistics, else sampled frames ignoring zeros; never lo == hi."""
-        if self.stats:
-            found = _metadata.window(self.stats)
-            if found:
-                return found
         if self.dtype.kind not in "ui":
             return (0.0, 1.0)
-        n = len(self)
-        picks = sorted({round(k * (n - 1) / 6) for k in range(7)}) if n > 1 else [0]
-        per_frame = []
-        for k in picks:
-            f = self.frame(k)
-            per_frame.append(_metadata.frame_stats(f[..., 0] if f.ndim == 3 else f, channels_last=False))
-        found = _metadata.window(_metadata.merge_stats(per_frame))
+        stats = self.statistics()
+        found = _metadata.window(stats) if stats else None
         return found if found else (0.0, float(np.iinfo(self.dtype).max))
+
+    def value_range(self) -> tuple:
+        """(lo, hi) the data spans (stored or sampled min and max) with a little
+        room, within the dtype; lo < hi always."""
+        if self.dtype.kind not in "ui":
+            return (0, 1)
+        info = np.iinfo(self.dtype)
+        stats = self.statistics()
+        if not stats or not stats.get("min"):
+            return (int(info.min), int(info.max))
+        lo = min(min(per_channel) for per_channel in stats["min"])
+        hi = max(max(per_channel) for per_channel in stats["max"])
+        room = max(1, (hi - lo) // 20)
+        lo, hi = max(int(info.min), lo - room), min(int(info.max), hi + room)
+        return (lo, hi) if hi > lo else (hi - 1, hi)
 
 
 class SequenceBrowser(widgets.VBox):
     """Browse a sequence: frame slider with Play, colormaps, a fixed contrast
-    window, histogram, frame statistics and a pixel value readout.
+    window, histogram, frame statistics and a pixel value readout. The window
+    slider and the histogram span the data's range (stored or sampled min and
+    max), widened when a frame shown goes beyond it.
 
     ``companion``: a second source shown beside the first at the same frame
     (e.g. the RGB frames of a depth sequence).
@@ -129,8 +155,9 @@ class SequenceBrowser(widgets.VBox):
         self.source = FrameSource(source)
         self.companion = FrameSource(companion) if companion is not None else None
         n = len(self.source)
-        top = int(np.iinfo(self.source.dtype).max) if self.source.dtype.kind in "ui" else 1
+        bottom, top = self.source.value_range()
         lo, hi = self.source.initial_window()
+        lo, hi = min(max(int(lo), bottom), top - 1), min(max(int(hi), bottom + 1), top)
         delays = [d for d in (self.source.delays or []) if d > 0]
         interval = interval_ms or (int(np.median(delays)) if delays else 100)
         self.slider = widgets.IntSlider(value=0, min=0, max=max(0, n - 1), description="frame",
@@ -142,7 +169,7 @@ class SequenceBrowser(widgets.VBox):
         self.time_label = widgets.Label()
         self.colormap = widgets.Dropdown(options=list(render.COLORMAPS), value=colormap, description="colormap",
                                          disabled=self.source.is_color)
-        self.window = widgets.IntRangeSlider(value=(int(lo), int(max(hi, lo + 1))), min=0, max=top,
+        self.window = widgets.IntRangeSlider(value=(lo, max(hi, lo + 1)), min=bottom, max=top,
                                              description="window", continuous_update=False,
                                              disabled=self.source.is_color, layout=widgets.Layout(width="420px"))
         self.image = widgets.Image(format="png")
@@ -208,12 +235,25 @@ class SequenceBrowser(widgets.VBox):
         """Decodes frame index (only it) and draws it."""
         self._frame = self.source.frame(index)
         self._companion_frame = self.companion.frame(index) if self.companion is not None else None
+        self._widen_window_range()
         seconds = self.source.time_of(index)
         timing = f" · t = {seconds:.3f} s" if seconds is not None else ""
         self.time_label.value = f"{index + 1} / {len(self.source)}{timing}"
         self._render()
         self._update_stats()
         self._update_readout()
+
+    def _widen_window_range(self) -> None:
+        """The slider spans the data's range; a frame beyond it widens it, so
+        every value it holds can still be windowed."""
+        if self.source.is_color or self.source.dtype.kind not in "ui":
+            return
+        values = self._frame[..., 0] if self._frame.ndim == 3 else self._frame
+        low, high = int(values.min()), int(values.max())
+        if high > self.window.max:
+            self.window.max = high
+        if low < self.window.min:
+            self.window.min = low
 
     def _render(self) -> None:
         start = time.perf_counter()
@@ -227,8 +267,8 @@ class SequenceBrowser(widgets.VBox):
         self.render_seconds = time.perf_counter() - start
         if not self.playing and self.source.dtype.kind in "ui":
             lo, hi = self.window.value
-            top = int(np.iinfo(self.source.dtype).max)
-            self.histogram.value = render.encode(render.histogram_image(self._frame, lo, hi, top), "png")
+            picture = render.histogram_image(self._frame, lo, hi, self.window.max, start=self.window.min)
+            self.histogram.value = render.encode(picture, "png")
 
     def _update_stats(self) -> None:
         s = render.frame_statistics(self._frame, invalid=None if self.source.is_color else 0)

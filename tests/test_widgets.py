@@ -88,6 +88,35 @@ def test_initial_window_comes_from_stored_statistics(tmp_path):
     assert 1000 <= lo < 1020 and 1980 < hi <= 2000
 
 
+def test_window_slider_spans_the_data_range(tmp_path):
+    from napari_pzp import write_layer
+
+    frames = np.random.default_rng(2).integers(1000, 2001, (20, 16, 16), dtype=np.uint16)
+    frames[4, 0, 0] = 60000  # not among the sampled frames (0, 3, 6, 10, 13, 16, 19)
+    frames[8, 0, 0] = 3
+    browser = SequenceBrowser(frames)
+    assert 900 <= browser.window.min <= 1000 and 2000 <= browser.window.max <= 2100  # sampled, a little room
+    window = browser.window.value
+    browser.slider.value = 4
+    assert browser.window.max == 60000 and browser.window.value == window  # widened, window kept
+    browser.slider.value = 8
+    assert browser.window.min == 3 and browser.window.max == 60000
+    browser.window.value = (3, 60000)  # the whole range is reachable
+    assert browser.window.value == (3, 60000)
+
+    path = tmp_path / "stored.pzp"
+    write_layer(str(path), frames, {"name": "s"}, "image")
+    before = decodes()
+    browser = SequenceBrowser(path)
+    assert decodes() - before == 1  # the range comes from the stored min and max
+    assert browser.window.min <= 3 and 60000 <= browser.window.max <= 65535
+
+    flat = SequenceBrowser(np.full((3, 8, 8), 7, np.uint16))
+    assert flat.window.min < flat.window.max and flat.window.min <= 7 <= flat.window.max  # never empty
+    top = SequenceBrowser(np.full((3, 8, 8), 65535, np.uint16))
+    assert top.window.min < top.window.max == 65535
+
+
 def test_ten_thousand_frames_stay_responsive(tmp_path):
     path = tmp_path / "long.pzp"
     frame = np.arange(16 * 16, dtype=np.uint16).reshape(16, 16)
@@ -274,6 +303,9 @@ def test_histogram_and_statistics():
     frame = np.array([[0, 10, 20], [30, 0, 65535]], np.uint16)
     picture = render.histogram_image(frame, 10, 30, 65535)
     assert picture.shape == (72, 256, 3) and picture.dtype == np.uint8
+    narrow = render.histogram_image(frame, 10, 30, 40, start=10)  # over [10, 40]: the window from x 0 to 170
+    assert (narrow[:, 0] == (200, 40, 40)).all() and (narrow[:, 170] == (200, 40, 40)).all()
+    assert (narrow[-2] == (60, 90, 160)).all(axis=-1).sum() >= 20  # 3 of 31 values: bars 8 pixels wide
     stats = render.frame_statistics(frame)
     assert stats == {"min": 10, "max": 65535, "mean": pytest.approx((10 + 20 + 30 + 65535) / 4),
                      "invalid": pytest.approx(2 / 6)}
