@@ -98,8 +98,8 @@ def container_layers(path: str) -> list:
             warnings.warn(f"{path}: metadata unreadable ({e}); opening without it", stacklevel=2)
             blob = None
         user, ours = _metadata.split_blob(blob)
+        shape = c.shape  # first: one call reads every frame's header, which pzp_metadata then looks at
         info = pzp_metadata(c, path, user, ours)
-        shape = c.shape
         if shape is None:  # frames differ in shape: one layer per frame
             layers = []
             for k, frame_data in enumerate(c):
@@ -155,6 +155,9 @@ def pzp_metadata(c: pzp.Container, path: str, user: Any, ours: dict) -> dict:
     """What the layer's metadata["pzp"] says about its file."""
     first = c.frame_info(0)
     config = first["configuration"]
+    # key frames of an inter-delta stream do not carry the flag: the delta frames do
+    if any(c.frame_info(k)["configuration"] & pzp.USE_INTER_DELTA for k in range(1, len(c))):
+        config |= pzp.USE_INTER_DELTA
     info = {
         "source": os.path.abspath(path),
         "frames": len(c),

@@ -148,6 +148,35 @@ def test_audio_and_flags_in_layer_metadata():
     assert isinstance(meta["configuration"], int) and meta["codec"] in ("zstd", "lz4")
 
 
+FLAGS_OF = {  # conformance file -> the flags it was written with
+    "c_1frame_defaults.pzp": [],
+    "f_g8_rle.pzp": ["rle"],
+    "c_5frames_rle_delays.pzp": ["rle"],
+    "c_meta_text.pzp": ["rle", "lz4"],
+    "c_5frames_rle_interdelta_loop3.pzp": ["rle", "inter_delta"],  # key frames do not carry inter_delta
+    "c_4frames_interdelta_g16.pzp": ["inter_delta"],
+    "c_4frames_interdelta_pal_lz4.pzp": ["palette", "inter_delta", "lz4"],
+    "legacy_v002_container_g16_interdelta_lz4.pzp": ["rle", "inter_delta", "lz4"],
+}
+
+
+@pytest.mark.parametrize("name", list(FLAGS_OF))
+def test_flags_in_layer_metadata_survive_open_save_open(tmp_path, name):
+    (data, kwargs, kind), = read(str(CONFORMANCE / name))
+    meta = kwargs["metadata"]["pzp"]
+    assert meta["flags"] == FLAGS_OF[name]
+    names = {pzp.USE_RLE: "rle", pzp.USE_PALETTE: "palette", pzp.USE_INTER_DELTA: "inter_delta", pzp.USE_LZ4: "lz4"}
+    assert sorted(n for bit, n in names.items() if meta["configuration"] & bit) == sorted(FLAGS_OF[name])
+    path = str(tmp_path / name)
+    write_layer(path, data, kwargs, kind)  # the flags the layer came with, not the content's defaults
+    (again, kwargs2, _), = read(path)
+    assert kwargs2["metadata"]["pzp"]["flags"] == FLAGS_OF[name]
+    with pzp.open(path) as c:
+        deltas = [c.frame_info(k)["is_delta"] for k in range(len(c))]
+    assert any(deltas) == ("inter_delta" in FLAGS_OF[name])
+    np.testing.assert_array_equal(np.asarray(again), np.asarray(data))
+
+
 # ---- the real npe2 dispatch ---------------------------------------------------------------
 
 
