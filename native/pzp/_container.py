@@ -294,7 +294,7 @@ class Container:
     def frame_info(self, index: int) -> dict:
         """One frame's description from its headers (no pixel decode): size,
         channels, depth, flags, codec, whether it is a delta frame, its
-        compressed size, offset and delay."""
+        compressed size, offset, bytes in the file (``file_bytes``) and delay."""
         i = self._index(index)
         info = self._infos.get(i)
         if info is None:
@@ -303,7 +303,7 @@ class Container:
             self._infos[i] = info
         entry = self._entries[i]
         result = info_dict(info)
-        result.update(index=i, delay_ms=entry.delay_ms, offset=entry.offset)
+        result.update(index=i, delay_ms=entry.delay_ms, offset=entry.offset, file_bytes=entry.size)
         return result
 
     @property
@@ -357,18 +357,16 @@ class Container:
         return self.read(key)
 
     def _stack(self, indices):
-        frames = [self.read(i) for i in indices]
-        np = numpy_or_none()
-        if np is None:
-            return frames
-        if not frames:
-            shape = self.shape
-            if shape is None:
-                return frames
-            return np.empty((0,) + shape[1:], self.dtype)
-        if all(f.shape == frames[0].shape and f.dtype == frames[0].dtype for f in frames):
-            return np.stack(frames)
-        return frames
+        return self.read_many(indices)
+
+    def read_many(self, indices=None, *, threads: int = 1):
+        """Frames ``indices`` (default: all) on ``threads`` threads: one array
+        when they agree in shape and dtype (each frame decoded straight into
+        its slice), else a list. Each thread decodes a contiguous run that
+        starts at a key frame, so no delta chain is decoded twice."""
+        from ._many import read_frames
+
+        return read_frames(self, indices, threads)
 
     def __iter__(self) -> Iterator:
         for i in range(len(self)):
