@@ -206,3 +206,19 @@ def test_save_layer_from_viewer(make_napari_viewer, tmp_path):
     layer, = viewer.open(str(out), plugin=PLUGIN)
     assert type(layer).__name__ == "Labels"
     np.testing.assert_array_equal(np.asarray(layer.data), data)
+
+
+def test_napari_demo_writes_a_screenshot(qapp, tmp_path, capsys):
+    from PIL import Image
+
+    from napari_pzp import demo
+
+    assert demo.main(["--out", str(tmp_path)]) == 0
+    assert "screenshot of frame" in capsys.readouterr().out
+    assert (tmp_path / "nuclei.pzp").is_file() and (tmp_path / "nuclei_labels.pzp").is_file()
+    with Image.open(tmp_path / "napari.png") as png:
+        assert png.format == "PNG" and png.width >= 400 and png.height >= 300
+        pixels = np.asarray(png.convert("L"))
+    h, w = pixels.shape
+    canvas = pixels[h // 3 : 2 * h // 3, w // 2 : 3 * w // 4]  # inside the canvas, right of the layer list
+    assert canvas.std() > 10 and len(np.unique(canvas)) > 50  # the nuclei drawn, not a blank canvas
