@@ -122,3 +122,65 @@ def test_every_simd_level_decodes_the_same(tmp_path, level):
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "ok"
+
+
+def test_container_read_many_matches_frame_by_frame(tmp_path):
+    """Container.read_many on 1-3 threads: delta chains with and without key
+    frames, any index list, frames of several layouts (a list then)."""
+    rng = np.random.default_rng(4)
+    frames = np.cumsum(rng.integers(0, 3, size=(23, 12, 17, 3), dtype=np.uint8), axis=0, dtype=np.uint8)
+    for options in ({"use_rle": True}, {"use_inter_delta": True, "keyframe_interval": 5},
+                    {"use_inter_delta": True, "keyframe_interval": 0}):
+        path = tmp_path / "c.pzp"
+        pzp.write_container(path, frames, **options)
+        with pzp.open(path) as c:
+            for threads in (1, 2, 3):
+                got = c.read_many(threads=threads)
+                assert got.shape == frames.shape and np.array_equal(got, frames), (options, threads)
+                picked = [22, 3, 4, 5, -1, 0, 9]
+                assert np.array_equal(c.read_many(picked, threads=threads), frames[picked])
+            assert np.array_equal(c[4:19:2], frames[4:19:2])
+            assert c.read_many([], threads=2).shape == (0, 12, 17, 3)
+            with pytest.raises(pzp.PZPFrameIndexError):
+                c.read_many([0, 23], threads=2)
+            with pytest.raises(ValueError):
+                c.read_many(threads=0)
+    mixed = [np.zeros((4, 5), np.uint8), np.ones((4, 5), np.uint16), np.full((6, 2), 7, np.uint8)]
+    pzp.write_container(tmp_path / "m.pzp", mixed)
+    with pzp.open(tmp_path / "m.pzp") as c:
+        got = c.read_many(threads=2)
+        assert isinstance(got, list) and all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(got, mixed))
+        assert c.read_many([0, 2]).__class__ is list
+        assert np.array_equal(c.read_many([2, 2]), np.stack([mixed[2]] * 2))
+
+
+def test_container_read_many_runs_start_at_key_frames():
+    """Each thread's run begins where no delta chain crosses into it."""
+    from pzp._many import _runs
+
+    key_every_10 = lambda i: i % 10 != 0  # noqa: E731 - is_delta
+    assert _runs(list(range(40)), key_every_10, 2) == [(0, 20), (20, 40)]
+    assert _runs(list(range(40)), lambda i: i % 30 != 0, 2) == [(0, 30), (30, 40)]
+    assert _runs(list(range(40)), lambda i: i > 0, 2) == [(0, 40)]  # no key frame: serial
+    assert _runs(list(range(40)), lambda i: False, 3) == [(0, 13), (13, 26), (26, 40)]
+    assert _runs([5, 6, 7, 30, 31, 32], lambda i: True, 2) == [(0, 3), (3, 6)]  # a jump starts a run
+    assert _runs([], lambda i: False, 2) == []
+    assert _runs([1], lambda i: False, 4) == [(0, 1)]
+
+
+def test_container_read_many_names_the_file_of_a_damaged_frame(tmp_path):
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 4, size=(300, 300), dtype=np.uint8) for _ in range(6)]  # compressed, not stored
+    path = tmp_path / "damaged.pzp"
+    pzp.write_container(path, frames)
+    data = bytearray(path.read_bytes())
+    offset = int.from_bytes(data[48 + 16 * 4 : 48 + 16 * 4 + 4], "little")
+    size = int.from_bytes(data[48 + 16 * 4 + 4 : 48 + 16 * 4 + 8], "little")
+    data[offset + size - 40 : offset + size] = b"\xff" * 40  # frame 4's last compressed pixels
+    path.write_bytes(bytes(data))
+    with pzp.open(path) as c:
+        assert c.shape == (6, 300, 300)  # the headers are intact
+        for threads in (1, 2):
+            with pytest.raises(pzp.PZPFormatError) as info:
+                c.read_many(threads=threads)
+            assert "damaged.pzp" in str(info.value)

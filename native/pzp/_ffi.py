@@ -165,6 +165,7 @@ _SIGNATURES = {
     "pzp_container_get_entries": (c_int, [_P, c_uint32, c_uint32, POINTER(FrameEntry)]),
     "pzp_container_frame_info": (c_int, [_P, _P, c_uint32, _INFO]),
     "pzp_container_decode_frame_begin": (c_int, [_P, _P, c_uint32, _INFO]),
+    "pzp_container_decode_frame": (c_int, [_P, _P, c_uint32, c_void_p, c_size_t, _INFO]),
     "pzp_container_scan": (c_int, [_P, _P, c_uint32, c_uint32, _INFO]),
     "pzp_container_read_metadata": (c_int, [_P, c_void_p, c_size_t]),
     "pzp_container_read_audio": (c_int, [_P, c_void_p, c_size_t]),
