@@ -117,7 +117,7 @@ def test_invalid_vector(vector):
     path = CONFORMANCE / vector["file"]
     error, partial = INVALID_EXPECTED[vector["file"]]
     if error == "verify":
-        # The frame checksum is verified on request (it costs 15-470% of a
+        # The frame checksum is verified on request (it adds 14-339 % to a
         # decode, see docs/python-api.md); by default it decodes as the reference.
         pzp.read(path)
         with pytest.raises(pzp.PZPChecksumError) as info:

@@ -185,8 +185,8 @@ PZP_API void pzp_dctx_free(pzp_dctx *dctx);
 #define PZP_DECODE_VERIFY_CHECKSUM 1u /* verify the frame checksum (the header checksum is always verified) */
 
 /*! pzp_dctx_set_options() : PZP_DECODE_* bits for later decodes with this context
- * (NULL = the calling thread's context). Default 0: see docs/format.md for the
- * measured cost of checksum verification. */
+ * (NULL = the calling thread's context). Default 0: see docs/python-api.md
+ * ("Checksums") for the measured cost of checksum verification. */
 PZP_API int pzp_dctx_set_options(pzp_dctx *dctx, uint32_t options);
 
 /*! pzp_info() : describes the image of a PZP file held in memory (frame 0 of a

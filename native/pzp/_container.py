@@ -38,8 +38,8 @@ _AUDIO_ALIASES = {
 }
 
 # A key frame every 30 frames when inter-frame delta is on: on the static-camera
-# video of the corpus the file is 6% larger than with no key frames while a
-# random access decodes at most 30 frames (measured, docs/python-api.md).
+# video of the corpus the file is 5 % larger than with no key frames while a
+# random access decodes at most 30 frames (bench/keyframes.py, docs/python-api.md).
 DEFAULT_KEYFRAME_INTERVAL = 30
 
 _WRITER_NO_SYNC = 1
