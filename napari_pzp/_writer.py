@@ -126,43 +126,50 @@ def write_layer(path: str, data: Any, attributes: dict, layer_type: str = "image
     audio, audio_format = source_audio(pzp_meta)
     loop = int(pzp_meta.get("loop_count", 1 if not leading else 0))
     per_frame, checksums = [], []
-    with pzp.ContainerWriter(path, loop_count=loop, expected_frames=frames, audio=audio,
-                             audio_format=audio_format or "WAVE", **flags, **extra) as writer:
-        for k, index in enumerate(np.ndindex(*leading) if leading else [()]):
-            frame = to_storage(np.ascontiguousarray(np.asarray(data[index])), stored, index)
-            per_frame.append(_metadata.frame_stats(frame, channels_last=frame.ndim == 3))
-            checksums.append(zlib.crc32(frame))
-            writer.append(frame, delay_ms=delays[k])
-        ours = {
-            "layer_type": layer_type,
-            "shape": list(shape),
-            "name": attributes.get("name"),
-            "stats": _metadata.merge_stats(per_frame),
-        }
-        if np.dtype(data.dtype) != stored:
-            ours["dtype"] = np.dtype(data.dtype).name
-        for key in ("scale", "units", "axis_labels"):
-            value = attributes.get(key)
-            if value is not None:
-                ours[key] = [float(v) if key == "scale" else str(v) for v in value]
-        blob = _metadata.join_blob(pzp_meta.get("metadata"), ours)
-        if blob:
-            writer.set_metadata(blob)
+    # Written and verified under a hidden name first: a file that does not read
+    # back as written never replaces what was at the path.
+    folder, name = os.path.split(os.path.abspath(path))
+    staging = os.path.join(folder, f".{name}.{os.getpid()}.unverified")
     try:
-        verify(path, checksums)
-    except Exception:
-        os.remove(path)  # a file that does not read back as written must not pass for a good one
-        raise
+        with pzp.ContainerWriter(staging, loop_count=loop, expected_frames=frames, audio=audio,
+                                 audio_format=audio_format or "WAVE", **flags, **extra) as writer:
+            for k, index in enumerate(np.ndindex(*leading) if leading else [()]):
+                frame = to_storage(np.ascontiguousarray(np.asarray(data[index])), stored, index)
+                per_frame.append(_metadata.frame_stats(frame, channels_last=frame.ndim == 3))
+                checksums.append(zlib.crc32(frame))
+                writer.append(frame, delay_ms=delays[k])
+            ours = {
+                "layer_type": layer_type,
+                "shape": list(shape),
+                "name": attributes.get("name"),
+                "stats": _metadata.merge_stats(per_frame),
+            }
+            if np.dtype(data.dtype) != stored:
+                ours["dtype"] = np.dtype(data.dtype).name
+            for key in ("scale", "units", "axis_labels"):
+                value = attributes.get(key)
+                if value is not None:
+                    ours[key] = [float(v) if key == "scale" else str(v) for v in value]
+            blob = _metadata.join_blob(pzp_meta.get("metadata"), ours)
+            if blob:
+                writer.set_metadata(blob)
+        verify(staging, checksums, shown=path)
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            os.remove(staging)
     return [path]
 
 
-def verify(path: str, checksums: list) -> None:
-    """Re-reads every frame and compares it with what was written."""
+def verify(path: str, checksums: list, shown: str | None = None) -> None:
+    """Re-reads every frame and compares it with what was written; errors name
+    ``shown`` (the user's path) when given."""
+    shown = shown or path
     with pzp.open(path) as c:
         if len(c) != len(checksums):
-            msg = f"{path}: wrote {len(checksums)} frames, read back {len(c)}"
+            msg = f"{shown}: wrote {len(checksums)} frames, read back {len(c)}"
             raise OSError(msg)
         for k, expected in enumerate(checksums):
             if zlib.crc32(c[k]) != expected:
-                msg = f"{path}: frame {k} does not read back as written"
+                msg = f"{shown}: frame {k} does not read back as written"
                 raise OSError(msg)

@@ -332,6 +332,12 @@ def test_writer_verify_catches_a_bad_write(tmp_path, monkeypatch):
         write_layer(path, data, {"name": "bad"}, "image")
     assert len(appended) == 4
     assert list(tmp_path.iterdir()) == []  # the bad file is not left to pass for a good one
+    pzp.write(path, data[0])  # a file already at the path survives a bad write over it
+    old = Path(path).read_bytes()
+    appended.clear()
+    with pytest.raises(OSError, match=r"bad\.pzp: frame 2"):
+        write_layer(path, data, {"name": "bad"}, "image")
+    assert Path(path).read_bytes() == old and [p.name for p in tmp_path.iterdir()] == ["bad.pzp"]
     monkeypatch.undo()
     good = str(tmp_path / "good.pzp")
     write_layer(good, data, {"name": "good"}, "image")
