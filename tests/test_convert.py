@@ -343,6 +343,115 @@ def test_lossy_video_aac_sound_is_reencoded_losslessly(tmp_path, tone):
     assert np.array_equal(decoded_samples(data).reshape(-1), decoded_samples(clip).T.reshape(-1))
 
 
+def decoded_channels(data_or_path) -> np.ndarray:
+    """Decoded samples as (channels, samples), whether the decoder gives planar or packed frames."""
+    av = pytest.importorskip("av")
+    source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else str(data_or_path)
+    with av.open(source) as c:
+        chunks = []
+        for frame in c.decode(c.streams.audio[0]):
+            samples = frame.to_ndarray()
+            chunks.append(samples if frame.format.is_planar else samples.reshape(-1, len(frame.layout.channels)).T)
+    return np.concatenate(chunks, axis=1)
+
+
+def _tone_samples(sample_format: str, count: int, rate: int) -> np.ndarray:
+    """Two sines (440 and 660 Hz) as (2, count) samples of ``sample_format``'s type."""
+    t = np.arange(count) / rate
+    tone = 0.5 * np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 660 * t)])
+    if sample_format.startswith("s16"):
+        return np.round(tone * 32767).astype(np.int16)
+    if sample_format.startswith("s32"):
+        return np.round(tone * 32767).astype(np.int32) << 16
+    return tone.astype(np.float32)
+
+
+def _pyav_clip(path: Path, codec: str, sample_format: str, rate: int, seconds: float = 0.3) -> Path:
+    """A Matroska file written with PyAV: the vtest frames as FFV1 at 25 frames/s
+    and ``seconds`` of a stereo tone encoded by ``codec`` from ``sample_format`` samples."""
+    av = pytest.importorskip("av")
+    frames = frames_of("vtest_rgb")
+    samples = _tone_samples(sample_format, round(rate * seconds), rate)
+    with av.open(str(path), "w", format="matroska") as out:
+        video = out.add_stream("ffv1", rate=25)
+        video.pix_fmt = "bgr0"
+        video.height, video.width = frames[0].shape[:2]
+        audio = out.add_stream(codec, rate=rate, layout="stereo",
+                               options={"strict": "experimental"} if codec == "vorbis" else {})
+        audio.format = sample_format
+        for k, frame in enumerate(frames):
+            picture = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            picture.pts = k
+            out.mux(video.encode(picture))
+        out.mux(video.encode(None))
+        for start in range(0, samples.shape[1], 1024):
+            chunk = samples[:, start:start + 1024]
+            if not audio.format.is_planar:
+                chunk = chunk.T.reshape(1, -1)
+            sound = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format=sample_format, layout="stereo")
+            sound.sample_rate = rate
+            sound.pts = start
+            out.mux(audio.encode(sound))
+        out.mux(audio.encode(None))
+    with av.open(str(path)) as c:
+        assert c.streams.audio[0].codec_context.name == codec.removeprefix("lib")
+    return path
+
+
+def ogg_pages(data: bytes) -> list:
+    """(header type, granule position) of every page of an Ogg stream, walking the page headers."""
+    pages, position = [], 0
+    while position < len(data):
+        assert data[position:position + 4] == b"OggS", f"no Ogg page at byte {position}"
+        segments = data[position + 26]
+        body = sum(data[position + 27:position + 27 + segments])
+        pages.append((data[position + 5], int.from_bytes(data[position + 6:position + 14], "little", signed=True)))
+        position += 27 + segments + body
+    return pages
+
+
+@pytest.mark.parametrize(("codec", "sample_format", "rate"), [("libopus", "s16", 48000), ("vorbis", "fltp", 44100)])
+def test_ogg_sound_is_carried_as_it_is(tmp_path, codec, sample_format, rate):
+    clip = _pyav_clip(tmp_path / "clip.mkv", codec, sample_format, rate)
+    out = tmp_path / "clip.pzp"
+    assert run(clip, out) == 0
+    assert_frames_equal(container_frames(out), frames_of("vtest_rgb"))
+    data, tag = pzp.get_audio(out)
+    assert tag == "OGG" and data[:4] == b"OggS"
+    assert audio_packets(data) == audio_packets(clip)  # the Opus or Vorbis packets themselves
+    source = decoded_channels(clip)
+    assert source.shape[0] == 2 and abs(source.shape[1] - rate * 0.3) <= 1024
+    # The last page ends the stream at the source's last sample: Ogg counts samples
+    # (after Opus's pre-skip), Matroska milliseconds, so the times are not just rescaled
+    pages = ogg_pages(data)
+    pre_skip = int.from_bytes(data[data.index(b"OpusHead") + 10:][:2], "little") if codec == "libopus" else 0
+    assert pages[-1][0] & 4, "the last page is not marked as the end of the stream"
+    assert pages[-1][1] - pre_skip == source.shape[1]
+    embedded = decoded_channels(data)
+    if codec == "libopus":
+        assert np.array_equal(embedded, source)
+    else:
+        # FFmpeg's Ogg reader takes the first Vorbis packet (which decodes to nothing) for a
+        # packet's worth of samples, so it stops up to a packet away from the last granule
+        # (libvorbisfile stops at it, on the source's last sample); what it gives is the source's
+        assert abs(embedded.shape[1] - source.shape[1]) <= 1024
+        common = min(embedded.shape[1], source.shape[1])
+        assert np.array_equal(embedded[:, :common], source[:, :common])
+
+
+@pytest.mark.parametrize(("codec", "sample_format"), [("alac", "s16p"), ("pcm_s16be", "s16")])
+def test_lossless_sound_in_another_codec_is_reencoded_to_flac(tmp_path, codec, sample_format):
+    clip = _pyav_clip(tmp_path / "clip.mkv", codec, sample_format, 44100)
+    out = tmp_path / "clip.pzp"
+    assert run(clip, out) == 0
+    data, tag = pzp.get_audio(out)
+    assert tag == "FLAC" and data[:4] == b"fLaC"
+    source = decoded_channels(clip)
+    assert np.array_equal(source, _tone_samples(sample_format, round(44100 * 0.3), 44100))  # lossless in
+    embedded = decoded_channels(data)
+    assert embedded.dtype == np.int16 and np.array_equal(embedded, source)
+
+
 def test_audio_option_embeds_the_file_as_it_is(tmp_path, tone):
     out = tmp_path / "seq.pzp"
     meta = tmp_path / "meta.json"

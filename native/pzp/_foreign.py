@@ -282,14 +282,38 @@ def sniff_audio(data: bytes) -> str | None:
 
 
 def _remux(stream, container, muxer: str) -> bytes:
+    """The track's packets, unchanged, in a file of their own. Ogg's granule
+    positions count samples: there each packet is timed by the samples the
+    decoder makes of it (the source's timestamps may be rounded, as Matroska's
+    milliseconds are, which would lose or add samples at the start or the end)."""
     out_buffer = io.BytesIO()
+    exact = muxer == "ogg"
     with av().open(out_buffer, "w", format=muxer) as out:
         out_stream = out.add_stream_from_template(stream)
+        time_base = Fraction(1, stream.codec_context.sample_rate) if exact else None
+        position = 0
+        pending = None  # (packet, samples): muxed once the next one is decoded
+
+        def mux(packet, samples: int) -> None:
+            nonlocal position
+            if exact:
+                packet.time_base = time_base
+                packet.pts = packet.dts = position
+                packet.duration = samples
+                position += samples
+            packet.stream = out_stream
+            out.mux(packet)
+
         for packet in container.demux(stream):
             if packet.dts is None:
                 continue
-            packet.stream = out_stream
-            out.mux(packet)
+            samples = sum(f.samples for f in stream.codec_context.decode(packet)) if exact else 0
+            if pending is not None:
+                mux(*pending)
+            pending = (packet, samples)
+        if pending is not None:
+            flushed = sum(f.samples for f in stream.codec_context.decode(None)) if exact else 0
+            mux(pending[0], pending[1] + flushed)
     return out_buffer.getvalue()
 
 
