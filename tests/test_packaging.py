@@ -126,3 +126,5 @@ def test_demo_runs(tmp_path):
     out = run(sys.executable, "-m", "pzp.demo", "--out", str(tmp_path), "--repeat", "1").stdout
     assert "all 28 round trips exact" in out
     assert len(list(tmp_path.glob("*.pzp"))) == 28
+    table = (tmp_path / "table.txt").read_text()  # the printed table, kept beside the files
+    assert table in out and len(table.splitlines()) == 2 + 28 and "NO" not in table.split()

@@ -74,15 +74,15 @@ def run(out: Path, repeat: int) -> list:
     return rows
 
 
-def print_table(rows: list) -> None:
+def format_table(rows: list) -> str:
     header = f"{'sample':<9} {'flags':<16} {'bytes':>9} {'PNG bytes':>10} {'vs PNG':>7} {'decode ms':>10} {'MB/s':>8}  exact"
-    print(header)
-    print("-" * len(header))
+    lines = [header, "-" * len(header)]
     for r in rows:
         png = f"{r['png_bytes']:>10}" if r["png_bytes"] else f"{'-':>10}"
         ratio = f"{r['vs_png']:>7.2f}" if r["vs_png"] else f"{'-':>7}"
-        print(f"{r['sample']:<9} {r['flags']:<16} {r['bytes']:>9} {png} {ratio} "
-              f"{r['decode_ms']:>10.3f} {r['mb_s']:>8.0f}  {'yes' if r['exact'] else 'NO'}")
+        lines.append(f"{r['sample']:<9} {r['flags']:<16} {r['bytes']:>9} {png} {ratio} "
+                     f"{r['decode_ms']:>10.3f} {r['mb_s']:>8.0f}  {'yes' if r['exact'] else 'NO'}")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
@@ -93,7 +93,9 @@ def main(argv=None) -> int:
     rows = run(args.out, args.repeat)
     print(f"PZP demo: {len(pzp.samples.names())} sample images x {len(FLAG_SETS)} flag sets, "
           f"libpzp {pzp.library_version}; files in {args.out}/")
-    print_table(rows)
+    table = format_table(rows)
+    print(table, end="")
+    (args.out / "table.txt").write_text(table)  # beside the files (and the napari demo's screenshot)
     failed = [r for r in rows if not r["exact"]]
     if failed:
         print(f"{len(failed)} round trips were NOT exact", file=sys.stderr)
