@@ -142,7 +142,7 @@ class FlagTunerWidget(QWidget):
         self.sampled = QCheckBox("sampled frames")
         self.frame_count = QSpinBox()
         self.frame_count.setRange(2, 16)
-        self.frame_count.setValue(4)
+        self.frame_count.setValue(tuning.SEQUENCE_RUN)
         self.run_button = QPushButton("Run")
         self.save_button = QPushButton("Save layer with selected flags...")
         self.status = QLabel("")
@@ -188,7 +188,7 @@ class FlagTunerWidget(QWidget):
             self.worker.quit()
         self.results = []
         _fill_table(self.table, self.COLUMNS, [])
-        settings = tuning.candidates(frames[0], sequence=len(frames) > 1)
+        settings = tuning.candidates(frames[0], sequence=len(frames) > 1, run=len(frames))
         self.status.setText(f"trying {len(settings)} settings on {len(frames)} frame(s)...")
 
         def sweep():

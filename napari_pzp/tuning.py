@@ -22,7 +22,13 @@ import numpy as np
 import pzp
 
 LEVELS = (None, 5, 19)  # None: the library's default (1, or 19 with a palette)
-KEYFRAME_INTERVALS = (30, 0)  # with inter-frame delta; 0 = none after frame 0
+PALETTE_DEFAULT_LEVEL = 19
+# Key-frame intervals tried with inter-frame delta, besides 0 (none after frame 0).
+# An interval shows only when the run measured holds a second key frame (run >
+# interval); otherwise it writes the same file as 0. SEQUENCE_RUN, the frames
+# sampled from a sequence by default, fits the shortest: K4 keys frames 0 and 4.
+KEYFRAME_INTERVALS = (4, 30)
+SEQUENCE_RUN = 5
 
 
 @dataclass(frozen=True)
@@ -108,24 +114,40 @@ def channels_of(frame: np.ndarray) -> int:
     return frame.shape[2] if frame.ndim == 3 else 1
 
 
-def candidates(frame: np.ndarray, sequence: bool = False, levels: Sequence = LEVELS) -> list:
-    """Every meaningful setting for frames like this one: the left filter,
-    palette (when the format allows it) and codec; zstd levels; for 16-bit
-    data with the filter, both predictors and the per-image choice; for
-    sequences, inter-frame delta with several key-frame intervals."""
+def candidates(frame: np.ndarray, sequence: bool = False, levels: Sequence = LEVELS,
+               run: int | None = None) -> list:
+    """Every meaningful setting for frames like this one, no two writing the
+    same file: the left filter, palette (when the format allows it) and codec;
+    zstd levels (a palette's default level is 19, so it is tried as L19); for
+    16-bit data with the filter, the gradient and the left predictor (the
+    library's per-image default picks one of them, so it adds no file).
+
+    For sequences (``sequence``), inter-frame delta with no key frame after
+    frame 0 at every level, and with each of KEYFRAME_INTERVALS that fits the
+    ``run`` of consecutive frames measured (None: a long run), at the fastest
+    level only (the level barely changes what a key frame costs; this keeps
+    the sweep short)."""
     byte_channels = channels_of(frame) * frame.dtype.itemsize
     palettes = (False, True) if byte_channels <= 8 else (False,)
+    intervals = [k for k in KEYFRAME_INTERVALS if run is None or k < run]
     found = []
     for rle, palette, lz4 in itertools.product((False, True), palettes, (False, True)):
         predictors = [None]
         if rle and frame.dtype == np.uint16 and not palette:
-            predictors = [None, "gradient", "left"]
-        deltas = [(False, pzp.DEFAULT_KEYFRAME_INTERVAL)]
-        if sequence:
-            deltas += [(True, k) for k in KEYFRAME_INTERVALS]
-        for predictor, (delta, interval) in itertools.product(predictors, deltas):
-            for level in (levels if not lz4 else (None,)):
-                found.append(Candidate(rle, palette, lz4, delta, level, predictor, interval))
+            predictors = ["gradient", "left"]
+        if lz4:
+            tried = [None]  # lz4 has no level
+        else:
+            tried = list(dict.fromkeys(PALETTE_DEFAULT_LEVEL if palette and level is None else level
+                                       for level in levels))
+        fastest = min(tried, key=lambda level: 1 if level is None else level)
+        for predictor in predictors:
+            for level in tried:
+                found.append(Candidate(rle, palette, lz4, False, level, predictor))
+                if sequence:
+                    found.append(Candidate(rle, palette, lz4, True, level, predictor, 0))
+            if sequence:
+                found += [Candidate(rle, palette, lz4, True, fastest, predictor, k) for k in intervals]
     return found
 
 
@@ -153,12 +175,18 @@ def png_size(frame: np.ndarray) -> int | None:
         return None
 
 
-def _best_time(fn: Callable, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(max(1, repeat)):
+def _best_time(fn: Callable, repeat: int, budget: float = 0.3) -> float:
+    """The best of up to ``repeat`` calls; stops once the calls took ``budget``
+    seconds in all (a slow call times steadily, and slow encodes dominate a sweep)."""
+    best = spent = 0.0
+    for k in range(max(1, repeat)):
         start = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - start)
+        took = time.perf_counter() - start
+        best = took if k == 0 else min(best, took)
+        spent += took
+        if spent > budget:
+            break
     return best
 
 
@@ -171,8 +199,13 @@ def measure(frames: Sequence[np.ndarray], candidate: Candidate, repeat: int = 3,
     channels = channels_of(frames[0])
     if len(frames) == 1:
         opts = candidate.options(channels)
-        data = pzp.encode(frames[0], **opts)
-        encode_s = _best_time(lambda: pzp.encode(frames[0], **opts), repeat)
+        encoded = [b""]
+
+        def encode():
+            encoded[0] = pzp.encode(frames[0], **opts)
+
+        encode_s = _best_time(encode, repeat)  # the timed encodes give the bytes too
+        data = encoded[0]
         decoded = pzp.decode(data)
         decode_s = _best_time(lambda: pzp.decode(data), repeat)
         exact = decoded.dtype == frames[0].dtype and np.array_equal(decoded, frames[0])
@@ -198,9 +231,9 @@ def measure(frames: Sequence[np.ndarray], candidate: Candidate, repeat: int = 3,
     return Result(candidate, size, raw, encode_s, decode_s, exact, png_bytes)
 
 
-def sample(frames: Sequence, count: int = 4) -> list:
-    """Up to count evenly spaced frames of a sequence (consecutive pairs are
-    kept together when delta matters: the samples are runs, not lone frames)."""
+def sample(frames: Sequence, count: int = SEQUENCE_RUN) -> list:
+    """A run of count consecutive frames from the middle of a sequence (all of
+    a shorter one): inter-frame delta and key frames need neighbours."""
     n = len(frames)
     if n <= count:
         return [np.asarray(frames[k]) for k in range(n)]
@@ -218,7 +251,9 @@ def sweep(frames: Sequence[np.ndarray], settings: Sequence[Candidate] | None = N
     if not frames:
         msg = "sweep needs at least one frame"
         raise ValueError(msg)
-    settings = list(settings) if settings is not None else candidates(frames[0], sequence=len(frames) > 1)
+    if settings is None:
+        settings = candidates(frames[0], sequence=len(frames) > 1, run=len(frames))
+    settings = list(settings)
     png = sum(p for p in (png_size(f) for f in frames) if p) or None
     results = []
     for k, candidate in enumerate(settings):

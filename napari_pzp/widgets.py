@@ -306,14 +306,14 @@ class FlagTuner(widgets.VBox):
     SORT_KEYS = {"size": "bytes", "ratio": "ratio", "decode MB/s": "decode_mb_s", "encode MB/s": "encode_mb_s",
                  "flags": "flags"}
 
-    def __init__(self, source: Any, frames: int = 4, repeat: int = 3, settings: Sequence | None = None,
-                 start: bool = True):
+    def __init__(self, source: Any, frames: int = tuning.SEQUENCE_RUN, repeat: int = 3,
+                 settings: Sequence | None = None, start: bool = True):
         self.frame_source = FrameSource(source)
         self.sequence = len(self.frame_source) > 1
         indices = tuning.sample(range(len(self.frame_source)), frames) if self.sequence else [0]
         self.frames = [self.frame_source.frame(int(i)) for i in indices]
-        self.settings = list(settings) if settings is not None else tuning.candidates(self.frames[0],
-                                                                                      self.sequence)
+        self.settings = list(settings) if settings is not None else tuning.candidates(
+            self.frames[0], self.sequence, run=len(self.frames))
         self.repeat = repeat
         self.results: list = []
         self._lock = threading.Lock()

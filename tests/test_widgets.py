@@ -324,6 +324,60 @@ def test_frame_source_and_scatter():
     assert picture.shape == (240, 360, 3) and (picture == (200, 40, 40)).all(axis=-1).any()
 
 
+@pytest.mark.parametrize("kind", ["depth", "labels", "rgb"])
+def test_no_two_candidates_write_the_same_file(kind, tmp_path):
+    import hashlib
+
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[:24, :32]
+    if kind == "depth":
+        seq = [(1000 + 20 * yy + 3 * ((xx + k) % 32) + rng.integers(0, 4, (24, 32))).astype(np.uint16)
+               for k in range(40)]
+    elif kind == "labels":
+        seq = [(((xx + k) // 8 + yy // 6) % 5).astype(np.uint8) for k in range(40)]
+    else:
+        seq = [np.stack([(xx * 8 + k) % 256, yy * 10, (xx + yy + k) % 256], axis=-1).astype(np.uint8)
+               for k in range(40)]
+    frames = tuning.sample(seq)
+    assert len(frames) == tuning.SEQUENCE_RUN
+    settings = tuning.candidates(frames[0], sequence=True, run=len(frames))
+    channels = tuning.channels_of(frames[0])
+    files = {}
+    for candidate in settings:
+        path = tmp_path / "c.pzp"
+        try:
+            pzp.write_container(path, frames, durable=False, **candidate.container_options(channels))
+        except pzp.PZPValueError:
+            continue  # a setting the format refuses for these frames writes nothing
+        files.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), []).append(candidate.label)
+    assert len(files) > len(settings) // 2
+    assert [labels for labels in files.values() if len(labels) > 1] == []
+    image = frames[0]
+    singles = set()
+    for candidate in tuning.candidates(image):
+        try:
+            singles.add(pzp.encode(image, **candidate.options(tuning.channels_of(image))))
+        except pzp.PZPValueError:
+            singles.add(candidate.label)
+    assert len(singles) == len(tuning.candidates(image))
+
+
+def test_keyframe_intervals_fit_the_run(tmp_path):
+    frame = np.zeros((8, 8), np.uint16)
+
+    def intervals(run):
+        return sorted({c.keyframe_interval for c in tuning.candidates(frame, sequence=True, run=run)
+                       if c.use_inter_delta})
+
+    assert intervals(tuning.SEQUENCE_RUN) == [0, 4] and intervals(31) == [0, 4, 30] and intervals(4) == [0]
+    assert intervals(None) == [0, 4, 30] and not any(c.use_inter_delta for c in tuning.candidates(frame))
+    frames = [np.full((8, 8), k, np.uint16) for k in range(tuning.SEQUENCE_RUN)]
+    path = tmp_path / "k4.pzp"
+    pzp.write_container(path, frames, **tuning.Candidate(use_inter_delta=True, keyframe_interval=4).container_options())
+    with pzp.open(path) as c:
+        assert [c.frame_info(k)["is_delta"] for k in range(len(c))] == [False, True, True, True, False]
+
+
 def test_background_sweep_runs_in_another_thread():
     image = np.zeros((8, 8), np.uint8)
     names = []
