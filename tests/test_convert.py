@@ -656,6 +656,37 @@ def test_auto_fast_stays_within_ten_percent(tmp_path):
     assert_frames_equal(container_frames(tmp_path / "fast.pzp"), frames)
 
 
+def test_auto_fast_takes_the_fastest_within_ten_percent_not_the_smallest(monkeypatch):
+    frames = frames_of("timelapse_u8")
+    # Decode times made up so that the larger a candidate, the faster it decodes: the
+    # pick must be the largest of those within 10 % of the smallest, not the smallest.
+    monkeypatch.setattr(convert, "_decode_seconds", lambda blobs: 1.0 / sum(len(b) for b in blobs))
+    choice = convert.choose_flags([frames], fast=True)
+    smallest = min(t.bytes for t in choice.trials)
+    eligible = [t for t in choice.trials if t.bytes <= smallest * 1.10]
+    assert len({t.bytes for t in eligible}) > 1, "no choice to make on this sample"
+    assert max(t.bytes for t in choice.trials) > smallest * 1.10, "every candidate within 10 %"
+    chosen = next(t for t in choice.trials if t.flags == choice.flags)
+    assert chosen.bytes == max(t.bytes for t in eligible) > smallest
+
+
+def test_auto_fast_reports_its_candidates_and_keeps_the_fastest_of_the_eligible(tmp_path, capsys):
+    out = tmp_path / "fast.pzp"
+    assert convert.main([str(DATA / "timelapse_u8"), str(out), "--auto", "--fast"]) == 0
+    report = capsys.readouterr().out
+    chose, listed = re.search(r"--auto chose (\S+): (.*)", report).groups()
+    trials = {label: (int(size), float(ms)) for label, size, ms in re.findall(r"(\S+) (\d+) \(([\d.]+) ms\)", listed)}
+    assert len(trials) == 16 and all(ms > 0 for _, ms in trials.values())
+    smallest = min(size for size, _ in trials.values())
+    eligible = {label: ms for label, (size, ms) in trials.items() if size <= smallest * 1.10}
+    assert chose in eligible
+    assert eligible[chose] == min(eligible.values())
+    with pzp.open(out) as c:  # and the file is written with those flags
+        assert c.frame_info(1)["codec"] == ("lz4" if "lz4" in chose.split("+") else "zstd")
+        assert c.frame_info(1)["is_delta"] == ("delta" in chose.split("+"))
+    assert_frames_equal(container_frames(out), frames_of("timelapse_u8"))
+
+
 def test_auto_samples_bands_of_large_frames():
     frame = np.zeros((1024, 600), np.uint8)
     (sample,) = convert.auto_sample([[frame] * 6])
@@ -700,6 +731,83 @@ def test_each_mirrors_the_tree(tmp_path):
         assert np.array_equal(pzp.read(out / rel), read_png(DATA / source))
         assert pzp.get_loop_count(out / rel) == 1
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+# ---- the summary and the progress bar ---------------------------------------------------------
+
+SUMMARY = re.compile(
+    r"pzp-convert: (?P<files>\d+) files?, (?P<frames>\d+) frames, (?P<mb_in>[\d.]+) MB in "
+    r"\((?P<mb_pixels>[\d.]+) MB of pixels\) -> (?P<output>.+) (?P<mb_out>[\d.]+) MB; "
+    r"ratio (?P<ratio>[\d.]+) \((?P<raw_ratio>[\d.]+) to raw pixels\); (?P<seconds>[\d.]+) s, "
+    r"(?P<fps>[\d.]+) frames/s, (?P<mbps>[\d.]+) MB/s")
+
+
+def check_summary(text: str, *, files: int, frames: int, input_bytes: int, raw_bytes: int, output: Path,
+                  output_bytes: int, wall_seconds: float) -> None:
+    """The summary line reports these, rounded as printed, and rates consistent with its time."""
+    (line,) = [line for line in text.splitlines() if line.startswith("pzp-convert: ") and " frames, " in line]
+    found = SUMMARY.fullmatch(line)
+    assert found, line
+    assert int(found["files"]) == files and int(found["frames"]) == frames
+    assert found["output"] == str(output)
+    assert found["mb_in"] == f"{input_bytes / 1e6:.2f}"
+    assert found["mb_pixels"] == f"{raw_bytes / 1e6:.2f}"
+    assert found["mb_out"] == f"{output_bytes / 1e6:.2f}"
+    assert found["ratio"] == f"{input_bytes / output_bytes:.2f}"
+    assert found["raw_ratio"] == f"{raw_bytes / output_bytes:.2f}"
+    seconds = float(found["seconds"])
+    assert seconds <= wall_seconds + 0.005
+    # The rates come from the unrounded time, within the rounding of the printed one
+    # (and no longer than the call took)
+    low, high = seconds - 0.005, min(seconds + 0.005, wall_seconds)
+    fps, mbps = float(found["fps"]), float(found["mbps"])
+    assert fps >= frames / high - 0.05 and mbps >= raw_bytes / high / 1e6 - 0.05
+    if low > 0:
+        assert fps <= frames / low + 0.05 and mbps <= raw_bytes / low / 1e6 + 0.05
+
+
+def test_summary_and_progress_bar_report_the_conversion(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    sources = sorted((DATA / "vtest_rgb").glob("*.png"))
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for k in range(48):  # long enough for a time that rounds to a few hundredths at least
+        os.symlink(sources[k % len(sources)], folder / f"{k:03d}.png")
+    out = tmp_path / "seq.pzp"
+    start = time.perf_counter()
+    assert convert.main([str(folder), str(out), "--rle", "--delta"]) == 0
+    wall = time.perf_counter() - start
+    captured = capsys.readouterr()
+    frames = [read_png(sources[k % len(sources)]) for k in range(48)]
+    assert_frames_equal(container_frames(out), frames)
+    check_summary(captured.out, files=48, frames=48, input_bytes=sum(os.path.getsize(p) for p in folder.iterdir()),
+                  raw_bytes=sum(f.nbytes for f in frames), output=out, output_bytes=out.stat().st_size,
+                  wall_seconds=wall)
+    # tqdm's bar on stderr, its last state: every frame of the known total, frames/s and MB/s
+    last = re.split(r"[\r\n]", captured.err.strip())[-1]
+    assert re.fullmatch(r"pzp-convert: 100%\|[^|]*\| 48/48 \[[\d:]+<[\d:]+, +[\d.]+frame/s, [\d.]+ MB/s\]",
+                        last.strip()), captured.err
+    # --quiet: neither
+    assert convert.main([str(folder), str(tmp_path / "quiet.pzp"), "--rle", "--delta", "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert (tmp_path / "quiet.pzp").read_bytes() == out.read_bytes()
+
+
+def test_summary_of_each_counts_files_and_the_outputs_bytes(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    names = ["gray_camera.png", "depth16_motorcycle.png", "rgba_konqueror.png"]
+    out = tmp_path / "out"
+    start = time.perf_counter()
+    assert convert.main([*(str(DATA / n) for n in names), str(out), "--each", "--rle"]) == 0
+    wall = time.perf_counter() - start
+    captured = capsys.readouterr()
+    outputs = sorted(out.iterdir())
+    assert [p.name for p in outputs] == sorted(n.replace(".png", ".pzp") for n in names)
+    check_summary(captured.out, files=3, frames=3, input_bytes=sum((DATA / n).stat().st_size for n in names),
+                  raw_bytes=sum(read_png(DATA / n).nbytes for n in names), output=out,
+                  output_bytes=sum(p.stat().st_size for p in outputs), wall_seconds=wall)
+    last = re.split(r"[\r\n]", captured.err.strip())[-1]
+    assert re.search(r"\| 3/3 \[.*file/s, [\d.]+ MB/s\]", last), captured.err
 
 
 # ---- failures ---------------------------------------------------------------------------------

@@ -1177,6 +1177,12 @@ def _megabytes(n: int) -> str:
     return f"{n / 1e6:.2f} MB"
 
 
+def _trial_text(trial: Trial) -> str:
+    """A candidate of --auto: its flags and sample bytes (and decode time with --fast)."""
+    text = f"{flag_label(trial.flags)} {trial.bytes}"
+    return text if trial.decode_seconds is None else f"{text} ({trial.decode_seconds * 1e3:.3f} ms)"
+
+
 def summary(stats: Stats, output: str) -> str:
     ratio = stats.input_bytes / stats.output_bytes if stats.output_bytes else float("inf")
     raw_ratio = stats.raw_bytes / stats.output_bytes if stats.output_bytes else float("inf")
@@ -1187,8 +1193,7 @@ def summary(stats: Stats, output: str) -> str:
              f"{stats.seconds:.2f} s, {rate:.1f} frames/s, {stats.raw_bytes / max(stats.seconds, 1e-9) / 1e6:.1f} MB/s"]
     if stats.choice is not None:
         lines.append(f"{PROG}: --auto chose {flag_label(stats.choice.flags)}: "
-                     + ", ".join(f"{flag_label(t.flags)} {t.bytes}" for t in
-                                 sorted(stats.choice.trials, key=lambda t: t.bytes)))
+                     + ", ".join(_trial_text(t) for t in sorted(stats.choice.trials, key=lambda t: t.bytes)))
     return "\n".join(lines)
 
 
