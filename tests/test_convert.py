@@ -733,6 +733,31 @@ def test_each_mirrors_the_tree(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_each_with_a_glob_mirrors_the_tree_as_a_folder_does(tmp_path):
+    tree = tmp_path / "in"
+    (tree / "a" / "b").mkdir(parents=True)
+    shutil.copy(DATA / "gray_camera.png", tree / "camera.png")
+    shutil.copy(DATA / "depth16_motorcycle.png", tree / "a" / "depth.png")
+    shutil.copy(DATA / "rgba_konqueror.png", tree / "a" / "b" / "icon.png")
+    (tree / "a" / "notes.txt").write_text("not an image")
+    by_folder, by_glob = tmp_path / "by_folder", tmp_path / "by_glob"
+    assert run(tree, by_folder, "--each", "--rle") == 0
+    assert run(str(tree / "**" / "*.png"), by_glob, "--each", "--rle") == 0
+
+    def produced(folder: Path) -> list:
+        return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+    assert produced(by_glob) == produced(by_folder) == ["a/b/icon.pzp", "a/depth.pzp", "camera.pzp"]
+    for rel in produced(by_glob):
+        assert (by_glob / rel).read_bytes() == (by_folder / rel).read_bytes(), rel
+    assert np.array_equal(pzp.read(by_glob / "a" / "b" / "icon.pzp"), read_png(DATA / "rgba_konqueror.png"))
+    # The tree is mirrored from the glob's fixed part: here a/, so b/icon.pzp
+    deeper = tmp_path / "deeper"
+    assert run(str(tree / "a" / "*" / "*.png"), deeper, "--each") == 0
+    assert produced(deeper) == ["b/icon.pzp"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
 # ---- the summary and the progress bar ---------------------------------------------------------
 
 SUMMARY = re.compile(
@@ -808,6 +833,46 @@ def test_summary_of_each_counts_files_and_the_outputs_bytes(tmp_path, capsys):
                   output_bytes=sum(p.stat().st_size for p in outputs), wall_seconds=wall)
     last = re.split(r"[\r\n]", captured.err.strip())[-1]
     assert re.search(r"\| 3/3 \[.*file/s, [\d.]+ MB/s\]", last), captured.err
+
+
+# ---- the installed command ---------------------------------------------------------------------
+
+
+def console_script() -> str:
+    """The pzp-convert script pip installed (beside this Python, or on the PATH)."""
+    beside = Path(sys.executable).with_name("pzp-convert")
+    found = str(beside) if beside.is_file() else shutil.which("pzp-convert")
+    assert found, "the pzp-convert console script is not installed (pip install -e .)"
+    return found
+
+
+def test_console_script_converts_end_to_end(tmp_path):
+    script = console_script()
+    out = tmp_path / "stack.pzp"
+    start = time.perf_counter()
+    result = subprocess.run([script, str(DATA / "nuclei_u16"), str(out), "--rle", "--delta", "--fps", "10"],
+                            capture_output=True, text=True, timeout=120, check=False)
+    wall = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr
+    frames = frames_of("nuclei_u16")
+    assert_frames_equal(container_frames(out), frames)
+    assert pzp.get_delays(out) == [100] * len(frames)
+    sources = sorted((DATA / "nuclei_u16").glob("*.png"))
+    check_summary(result.stdout, files=len(sources), frames=len(frames),
+                  input_bytes=sum(p.stat().st_size for p in sources), raw_bytes=sum(f.nbytes for f in frames),
+                  output=out, output_bytes=out.stat().st_size, wall_seconds=wall)
+    assert "6/6" in result.stderr  # the progress bar
+    # and out again, as a TIFF stack
+    back = tmp_path / "back.tif"
+    result = subprocess.run([script, str(out), str(back), "--quiet"], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert np.array_equal(tifffile.imread(back), np.stack(frames))
+    # a failure: exit status 1, the file named, nothing written
+    result = subprocess.run([script, str(tmp_path / "missing.png"), str(tmp_path / "x.pzp")], capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 1 and "missing.png" in result.stderr
+    assert not (tmp_path / "x.pzp").exists()
 
 
 # ---- failures ---------------------------------------------------------------------------------
