@@ -296,8 +296,9 @@ class SequenceBrowser(widgets.VBox):
 class FlagTuner(widgets.VBox):
     """Every meaningful PZP setting on an image or on a few sampled frames of a
     sequence, measured in a background thread: a sortable table, a plot of
-    ratio against decode speed, a pick list, and a button writing the file
-    (a sequence is streamed) with the chosen setting.
+    ratio against decode speed whose dots are buttons (click one to pick its
+    setting), a pick list, and a button writing the file (a sequence is
+    streamed) with the chosen setting.
 
     ``tuner.chosen`` is the picked :class:`~napari_pzp.tuning.Candidate`;
     ``tuner.options`` its keyword arguments for pzp.write / pzp.write_container.
@@ -326,9 +327,26 @@ class FlagTuner(widgets.VBox):
         self.table = widgets.HTML()
         table_box = widgets.Box([self.table], layout=widgets.Layout(height="260px", overflow="auto",
                                                                    border="1px solid #ddd", margin="0 0 8px 0"))
-        self.plot = widgets.Image(format="png", layout=widgets.Layout(width="360px", height="240px"))
-        plot_box = widgets.VBox([self.plot, widgets.HTML("<small>x: decode speed (MB/s, log scale) · y: ratio "
-                                                         "(raw / compressed) · ringed: the chosen setting</small>")])
+        # The plot is an image under a grid of PLOT_CELL-pixel cells; each measured
+        # setting has a tiny button in its dot's cell (CSS grid lets children
+        # overlap), so clicking a dot picks it with core widgets only.
+        width, height = PLOT_SIZE
+        self.plot = widgets.Image(format="png", layout=widgets.Layout(
+            grid_area="1 / 1 / -1 / -1", width=f"{width}px", height=f"{height}px", margin="0"))
+        self.dots = [widgets.Button(tooltip=c.label, style=widgets.ButtonStyle(button_color=_css(DOT_COLOR)),
+                                    layout=widgets.Layout(width=f"{PLOT_CELL}px", height=f"{PLOT_CELL}px",
+                                                          padding="0", margin="0", min_width="0", display="none"))
+                     for c in self.settings]
+        for k, dot in enumerate(self.dots):
+            dot.on_click(lambda button, k=k: self.pick_setting(k))
+        self.ticks = [widgets.HTML(layout=widgets.Layout(margin="0", height="auto", overflow="visible"))
+                      for _ in range(4)]  # ratio max, ratio min, speed min, speed max
+        self.plot_grid = widgets.GridBox([self.plot, *self.ticks, *self.dots], layout=widgets.Layout(
+            width=f"{width}px", height=f"{height}px", grid_template_columns=f"repeat({width // PLOT_CELL}, "
+            f"{PLOT_CELL}px)", grid_template_rows=f"repeat({height // PLOT_CELL}, {PLOT_CELL}px)"))
+        plot_box = widgets.VBox([self.plot_grid, widgets.HTML(
+            "<div style='font-size: 11px; line-height: 14px'>x: decode speed (MB/s, log scale) · y: ratio "
+            "(raw / compressed)<br>click a dot to pick its setting (ringed: the chosen one)</div>")])
         self.pick = widgets.Select(options=[], description="setting", rows=8, layout=widgets.Layout(width="420px"))
         self.path = widgets.Text(value="tuned.pzp", description="write to")
         self.write_button = widgets.Button(description="Write with this setting", button_style="primary",
@@ -452,12 +470,51 @@ class FlagTuner(widgets.VBox):
         channels = self.frames[0].shape[2] if self.frames[0].ndim == 3 else 1
         return chosen.container_options(channels) if self.sequence else chosen.options(channels)
 
+    def pick_setting(self, k: int) -> None:
+        """Picks the result of self.settings[k] (what clicking its dot does)."""
+        with self._lock:
+            result = self.results[k] if k < len(self.results) else None
+            valid = tuning.valid(self.results)
+        index = next((i for i, r in enumerate(valid) if r is result), None)
+        if index is not None:
+            self._user_picked = True
+            self.pick.value = index
+
     def _show_plot(self) -> None:
         with self._lock:
-            valid = tuning.valid(self.results)
+            results = list(self.results)
+        valid = tuning.valid(results)
         if not valid:
             return
-        self.plot.value = render.encode(scatter_image(valid, self.chosen_result), "png")
+        chosen = self.chosen_result
+        self.plot.value = render.encode(scatter_image(valid, chosen), "png")
+        cells = dict(zip(map(id, valid), plot_cells(valid)))
+        for result, dot in zip(results, self.dots):  # results come in the order of the settings
+            cell = cells.get(id(result))
+            if cell is None:
+                dot.layout.display = "none"
+                continue
+            dot.layout.grid_area = f"{cell[0] + 1} / {cell[1] + 1}"
+            dot.style.button_color = _css(CHOSEN_COLOR if result is chosen else DOT_COLOR)
+            dot.layout.display = None
+        self._show_ticks(valid, list(cells.values()))
+
+    def _show_ticks(self, valid: list, cells: list) -> None:
+        """min and max of each axis beside the dots that have them."""
+        left, bottom = PLOT_MARGIN
+        columns, rows = (size // PLOT_CELL for size in PLOT_SIZE)
+        top_row, low_row = min(r for r, _ in cells), max(r for r, _ in cells)
+        ratios = [r.ratio for r in valid]
+        speeds = [min(r.decode_mb_s, 1e9) for r in valid]
+        style = "font-size: 10px; line-height: 12px; color: #555; white-space: nowrap"
+        texts = [f"{max(ratios):.3g}", f"{min(ratios):.3g}", f"{min(speeds):,.0f}", f"{max(speeds):,.0f} MB/s"]
+        below = rows - bottom + 2  # the grid line under the x axis
+        areas = [f"{top_row} / 1 / {top_row + 3} / {left}", f"{low_row} / 1 / {low_row + 3} / {left}",
+                 f"{below} / {left + 1} / -1 / {left + 13}", f"{below} / {columns - 14} / -1 / -1"]
+        places = ["text-align: right; padding: 6px 3px 0 0"] * 2 + ["padding: 1px 0 0 0", "text-align: right"]
+        for tick, text, area, place in zip(self.ticks, texts, areas, places):
+            tick.layout.grid_area = area
+            tick.value = f"<div style='{style}; {place}'>{text}</div>"
 
     def write(self, path: str | None = None) -> str:
         """Writes the source with the chosen setting (a sequence frame by frame)."""
@@ -478,27 +535,59 @@ class FlagTuner(widgets.VBox):
         return path
 
 
-def scatter_image(results: Sequence, chosen: Any = None, width: int = 360, height: int = 240) -> np.ndarray:
+PLOT_SIZE = (360, 240)  # width, height of the ratio / decode speed plot in pixels
+PLOT_CELL = 8  # pixels per grid cell: a dot fills one cell, its button lies over it
+PLOT_MARGIN = (5, 3)  # cells left of and below the dots: the axes and their labels
+DOT_COLOR, CHOSEN_COLOR = (40, 80, 170), (200, 40, 40)
+
+
+def _css(rgb: tuple) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def plot_cells(results: Sequence, size: tuple = PLOT_SIZE, cell: int = PLOT_CELL) -> list:
+    """(row, column) of the grid cell of each result's dot: decode speed to the
+    right (log), ratio up, each from its smallest to its largest. scatter_image
+    draws the dots at these cells' centres and FlagTuner lays its buttons on
+    these cells, so picture and buttons agree."""
+    columns, rows = size[0] // cell, size[1] // cell
+    left, bottom = PLOT_MARGIN
+    speeds = np.log10([min(max(r.decode_mb_s, 1e-3), 1e9) for r in results])
+    ratios = np.array([r.ratio for r in results], float)
+
+    def place(values: np.ndarray, first: int, last: int) -> list:
+        lo, hi = values.min(), values.max()
+        if hi <= lo:
+            return [(first + last) // 2] * len(values)
+        return np.round(first + (values - lo) / (hi - lo) * (last - first)).astype(int).tolist()
+
+    return list(zip(place(-ratios, 1, rows - bottom - 1), place(speeds, left, columns - 2)))
+
+
+def scatter_image(results: Sequence, chosen: Any = None, size: tuple = PLOT_SIZE, cell: int = PLOT_CELL) -> np.ndarray:
     """A plot of compression ratio (y) against decode speed (x, log) as an RGB
-    image: one dot per setting, the chosen one ringed."""
+    image: axes with ticks at the smallest and largest value, one dot per
+    setting at the centre of its plot_cells cell, the chosen one ringed."""
+    width, height = size
     image = np.full((height, width, 3), 255, np.uint8)
-    pad = 24
-    image[height - pad, pad:] = 120
-    image[:height - pad, pad] = 120
-    speeds = np.log10([max(r.decode_mb_s, 1e-3) for r in results])
-    ratios = np.array([r.ratio for r in results])
-    def scale(v, lo, hi, size):
-        return (v - lo) / (hi - lo) * size if hi > lo else np.full_like(v, size / 2, dtype=float)
-    xs = pad + 4 + scale(speeds, speeds.min(), speeds.max(), width - pad - 12)
-    ys = height - pad - 4 - scale(ratios, ratios.min(), ratios.max(), height - pad - 12)
+    left, bottom = PLOT_MARGIN
+    x_axis, y_axis = height - bottom * cell + cell // 2, left * cell - cell // 2
+    image[x_axis, y_axis:] = 120
+    image[: x_axis + 1, y_axis] = 120
+    cells = plot_cells(results, size, cell)
+    centres = [(r * cell + (cell - 1) / 2, c * cell + (cell - 1) / 2) for r, c in cells]
+    for y in {min(y for y, _ in centres), max(y for y, _ in centres)}:
+        image[round(y), y_axis - 4 : y_axis] = 120
+    for x in {min(x for _, x in centres), max(x for _, x in centres)}:
+        image[x_axis : x_axis + 5, round(x)] = 120
     yy, xx = np.mgrid[:height, :width]
-    for r, x, y in zip(results, xs, ys):
-        color = (200, 40, 40) if r is chosen else (40, 80, 170)
-        image[(xx - x) ** 2 + (yy - y) ** 2 <= 9] = color
+    for r, (y, x) in zip(results, centres):
+        color = CHOSEN_COLOR if r is chosen else DOT_COLOR
+        image[(xx - x) ** 2 + (yy - y) ** 2 <= (cell / 2) ** 2] = color
         if r is chosen:
-            ring = np.abs(np.hypot(xx - x, yy - y) - 7) < 1.2
-            image[ring] = (200, 40, 40)
+            ring = np.abs(np.hypot(xx - x, yy - y) - cell) < 1.2
+            image[ring] = CHOSEN_COLOR
     return image
 
 
-__all__ = ["FlagTuner", "FrameSource", "SequenceBrowser", "scatter_image"]
+__all__ = ["FlagTuner", "FrameSource", "SequenceBrowser", "plot_cells", "scatter_image"]

@@ -237,6 +237,37 @@ def test_flag_tuner_table_matches_written_files(tmp_path):
     np.testing.assert_array_equal(pzp.read(out), image)
 
 
+def test_clicking_a_dot_picks_its_setting():
+    import pzp.samples
+
+    from napari_pzp.widgets import CHOSEN_COLOR, DOT_COLOR, plot_cells
+
+    image = pzp.samples.load("depth16")[:64, :96]
+    tuner = FlagTuner(image, repeat=1)
+    assert tuner.wait(60) and len(tuner.dots) == len(tuner.settings)
+    valid = tuning.valid(tuner.results)
+    cells = plot_cells(valid)
+    picture = scatter_image(valid)
+    for result, (row, col) in zip(valid, cells):  # each button lies on its dot
+        dot = tuner.dots[tuner.results.index(result)]
+        assert dot.tooltip == result.candidate.label and dot.layout.display is None
+        assert dot.layout.grid_area == f"{row + 1} / {col + 1}"
+        centre = picture[row * 8 + 3 : row * 8 + 5, col * 8 + 3 : col * 8 + 5]
+        assert (centre == DOT_COLOR).all()
+    plot = bytes(tuner.plot.value)
+    k = next(k for k, r in enumerate(tuner.results) if r in valid and r.candidate != tuner.chosen)
+    tuner.dots[k].click()
+    assert tuner.chosen == tuner.settings[k]
+    assert tuner.pick.label.startswith(tuner.settings[k].label + ":")  # the Select list follows
+    assert bytes(tuner.plot.value) != plot  # the ring moved
+    colours = [d.style.button_color for d in tuner.dots]
+    assert colours[k] == "#{:02x}{:02x}{:02x}".format(*CHOSEN_COLOR)
+    assert colours.count("#{:02x}{:02x}{:02x}".format(*DOT_COLOR)) == len(colours) - 1
+    tuner.pick.value = 0  # and picking in the list moves the red dot
+    assert tuner.dots[tuner.results.index(valid[0])].style.button_color == colours[k]
+    assert tuner.dots[k].style.button_color != colours[k] or tuner.results[k] is valid[0]
+
+
 def test_flag_tuner_sequence_writes_the_whole_sequence(depth_sequence, tmp_path):
     path, frames = depth_sequence
     tuner = FlagTuner(path, frames=3, repeat=1, settings=[
@@ -322,6 +353,7 @@ def test_frame_source_and_scatter():
     results = tuning.sweep([np.arange(64, dtype=np.uint8).reshape(8, 8)], repeat=1)
     picture = scatter_image(results, results[0])
     assert picture.shape == (240, 360, 3) and (picture == (200, 40, 40)).all(axis=-1).any()
+    assert (picture[:, 36] == 120).sum() > 200 and (picture[220] == 120).sum() > 300  # the axes
 
 
 @pytest.mark.parametrize("kind", ["depth", "labels", "rgb"])
