@@ -148,6 +148,10 @@ void pzp__unleft_u8(uint8_t *dst, const uint8_t *src, size_t pixels, unsigned st
 /* GRADIENT undo of a 16-bit image with one channel (the group is the whole
  * pixel): writes host-order samples straight to dst. */
 void pzp__ungradient_u16_host(uint8_t *dst, const uint8_t *planes, uint32_t width, uint32_t height);
+/* GRADIENT undo of a 16-bit image of 2 to PZP_MAX_GROUPS channels, one group
+ * each in channel order (planes one channel after another): host order. */
+void pzp__ungradient_u16_channels_host(uint8_t *dst, const uint8_t *planes, uint32_t width, uint32_t height,
+                                       unsigned channels);
 void pzp__left_u8(uint8_t *dst, const uint8_t *src, size_t pixels, unsigned stride, unsigned channels);
 /* Maps palette indices back to values in place (block: the checked palette
  * block of FORMAT.md 4.3). Returns nonzero if an index is past its channel's list. */

@@ -6,7 +6,8 @@
  * Environment:
  *   PZP_TEST_QUICK=1      shorter sweeps, no multi-megapixel cases (valgrind)
  *   PZP_TEST_ONLY=<name>  run one section (checksum, strerror, golden,
- *                         roundtrip, writer, errors, damaged, threads, changed)
+ *                         roundtrip, writer, errors, damaged, threads, changed,
+ *                         simd: also reruns itself at each lower PZP_CPU_LEVEL)
  * Build with -DPZP_SANITIZE=address,undefined (or thread, with
  * PZP_TEST_ONLY=threads) to let the sanitizers check the damaged-input and
  * concurrency sections; PZP_TEST_QUICK=1 keeps valgrind runs short.
@@ -26,6 +27,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -3391,6 +3393,77 @@ static void test_threads(void)
     pzp_thread_cleanup();
 }
 
+/* ---- SIMD kernels at every level ------------------------------------------
+ * The kernel level is picked once per process, so this section runs here at
+ * the best level, then runs itself again with PZP_CPU_LEVEL=sse2 and scalar.
+ * Round trips are exact against the pixels encoded (the encoders are scalar). */
+
+static void simd_cases(const char *level)
+{
+    static const uint32_t heights[] = {1, 2, 5};
+    uint64_t seed = 7;
+    unsigned cases = 0;
+    for (uint32_t bpp = 8; bpp <= 16; bpp += 8)
+        for (uint32_t ch = 1; ch <= 8; ch++)
+            for (uint32_t wd = 1; wd <= 260; wd = wd < 40 ? wd + 1 : wd < 63 ? 63 : wd < 66 ? wd + 1 : wd < 255 ? 255 : wd + 1) {
+                if (g_quick && wd > 40 && wd != 257) continue;
+                for (size_t hi = 0; hi < sizeof heights / sizeof heights[0]; hi++)
+                    for (int kind = 0; kind < DATA_KINDS; kind++)
+                        for (int gradient = 0; gradient <= (bpp == 16); gradient++) {
+                            uint32_t ht = heights[hi];
+                            size_t size = (size_t)wd * ht * ch * (bpp / 8);
+                            uint8_t *px = xmalloc(size);
+                            fill_image(px, wd, ht, ch, bpp, kind, seed++);
+                            pzp_encode_params p;
+                            memset(&p, 0, sizeof p);
+                            p.width = wd; p.height = ht; p.bpp = bpp; p.channels = ch;
+                            p.configuration = PZP_USE_COMPRESSION | PZP_USE_RLE; /* left filter */
+                            if (gradient) { /* one u16 gradient group per channel */
+                                p.group_count = ch;
+                                for (uint32_t g = 0; g < ch; g++) {
+                                    p.groups[g][0] = 2;
+                                    p.groups[g][1] = 16;
+                                    p.groups[g][2] = PZP_PREDICT_GRADIENT;
+                                }
+                            }
+                            char what[200];
+                            snprintf(what, sizeof what, "%s: %ux%u b%u c%u %s %s", level, wd, ht, bpp, ch,
+                                     gradient ? "gradient" : "left", g_data_names[kind]);
+                            roundtrip_one(what, &p, px, size, 0);
+                            if (kind == DATA_SMOOTH) {
+                                uint8_t *px2 = xmalloc(size);
+                                for (size_t i = 0; i < size; i++) px2[i] = (uint8_t)(px[i] + (i % 3 == 0));
+                                roundtrip_delta(what, &p, px, px2, size);
+                                free(px2);
+                            }
+                            free(px);
+                            cases++;
+                        }
+            }
+    printf("simd: %u round trips at level %s\n", cases, level);
+}
+
+static void test_simd(void)
+{
+    const char *forced = getenv("PZP_CPU_LEVEL");
+    simd_cases(forced ? forced : "best");
+    if (forced) return;
+    static const char *const lower[] = {"sse2", "scalar"};
+    for (size_t k = 0; k < sizeof lower / sizeof lower[0]; k++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            setenv("PZP_CPU_LEVEL", lower[k], 1);
+            setenv("PZP_TEST_ONLY", "simd", 1);
+            execl("/proc/self/exe", "pzp_test", g_confdir, (char *)NULL);
+            _exit(127);
+        }
+        int status = 0;
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "the simd section at PZP_CPU_LEVEL=%s failed (status %d)", lower[k], status);
+    }
+}
+
 /* ---- 9. changed: data that changes under an open container ----------------
  * A container reads its file by position after opening it; a file rewritten in
  * place (not through an atomic rename) changes under it. Decoding must then
@@ -3478,6 +3551,7 @@ static const section g_sections[] = {
     {"damaged", test_damaged},
     {"threads", test_threads},
     {"changed", test_changed},
+    {"simd", test_simd},
 };
 
 static int dir_exists(const char *p)
