@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import wave
@@ -246,6 +247,32 @@ def test_npy_in_and_out(tmp_path):
     assert run(DATA / "rgba_konqueror.png", tmp_path / "single.pzp") == 0
     assert run(tmp_path / "single.pzp", single) == 0
     assert np.array_equal(np.load(single), read_png(DATA / "rgba_konqueror.png"))
+
+
+@pytest.mark.parametrize("layout", ["fortran", "big-endian", "bool", "single"])
+def test_npy_layouts_in(tmp_path, layout):
+    stack = np.stack(frames_of("nuclei_u16"))
+    array, expected = {
+        "fortran": (np.asfortranarray(stack), list(stack)),
+        "big-endian": (stack.astype(">u2"), list(stack)),
+        "bool": (stack > 2000, list((stack > 2000).astype(np.uint8))),
+        "single": (stack[2], [stack[2]]),
+    }[layout]
+    path = tmp_path / "array.npy"
+    np.save(path, array)
+    out = tmp_path / "array.pzp"
+    assert run(path, out) == 0
+    assert_frames_equal(container_frames(out), expected)
+
+
+def test_truncated_npy_is_named(tmp_path, capsys):
+    path = tmp_path / "cut.npy"
+    np.save(path, np.stack(frames_of("nuclei_u16")))
+    with open(path, "r+b") as f:
+        f.truncate(path.stat().st_size - 1000)
+    assert run(path, tmp_path / "cut.pzp") == 1
+    assert "cut.npy" in capsys.readouterr().err
+    assert not (tmp_path / "cut.pzp").exists() and _leftovers(tmp_path) == []
 
 
 def test_int32_npy_is_narrowed_only_when_lossless(tmp_path, capsys):
@@ -976,3 +1003,124 @@ def test_an_interrupted_run_leaves_nothing(tmp_path, output):
     process = _interrupt_midway(tmp_path, args)
     assert process.returncode == 130
     assert list(out_dir.iterdir()) == []
+
+
+# ---- bounded memory ------------------------------------------------------------------------------
+
+MEMORY_CHILD = textwrap.dedent("""
+    import json, sys
+    from pzp import convert
+
+    def status(field):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+
+    warm_input, warm_output, source, output = sys.argv[1:5]
+    options = ["--quiet", "--threads", "2"]
+    assert convert.main([warm_input, warm_output, *options]) == 0  # libraries loaded, pools made
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # the peak (VmHWM) starts again from the current size
+    before = status("VmRSS")
+    assert convert.main([source, output, *options]) == 0
+    print(json.dumps({"grown": status("VmHWM") - before}))
+""")
+
+LONG_FRAMES = 300  # of 512 x 512 RGB: 236 MB decoded
+LONG_DISTINCT = 6
+
+
+def _long_frame(k: int) -> np.ndarray:
+    y, x = np.mgrid[0:512, 0:512]
+    frame = np.stack([(x + 3 * k) & 255, (2 * y + k) & 255, ((x + y) // 3 + 5 * k) & 255], -1).astype(np.uint8)
+    noise = np.random.default_rng(k).integers(0, 256, frame[::7, ::5].shape, dtype=np.uint8)
+    frame[::7, ::5] = noise
+    return frame
+
+
+@pytest.fixture(scope="module")
+def long_sequence(tmp_path_factory):
+    """300 frames as a folder of PNGs (links to six files), an .npy and a .pzp; three-frame
+    versions of each to warm a process up. The large files go when the module is done."""
+    folder = tmp_path_factory.mktemp("long")
+    distinct = [_long_frame(k) for k in range(LONG_DISTINCT)]
+    for k, frame in enumerate(distinct):
+        cv2.imwrite(str(folder / f"distinct{k}.png"), frame[:, :, ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    for name, count in (("frames", LONG_FRAMES), ("warm_frames", 3)):
+        (folder / name).mkdir()
+        for k in range(count):
+            os.symlink(folder / f"distinct{k % LONG_DISTINCT}.png", folder / name / f"{k:05d}.png")
+    with open(folder / "seq.npy", "wb") as f:  # frame by frame, as np.save would write the stack
+        header = {"descr": "|u1", "fortran_order": False, "shape": (LONG_FRAMES, *distinct[0].shape)}
+        np.lib.format.write_array_header_1_0(f, header)
+        for k in range(LONG_FRAMES):
+            f.write(distinct[k % LONG_DISTINCT].tobytes())
+    np.save(folder / "warm.npy", np.stack(distinct[:3]))
+    blobs = [pzp.encode_frame(frame, None, use_rle=True) for frame in distinct]
+    with pzp.ContainerWriter(folder / "seq.pzp", durable=False) as writer:
+        for k in range(LONG_FRAMES):
+            writer.append_encoded(blobs[k % LONG_DISTINCT], 40)
+    pzp.write_container(folder / "warm.pzp", distinct[:3], use_rle=True)
+    yield folder, distinct
+    for name in ("seq.npy", "seq.pzp"):
+        (folder / name).unlink()
+
+
+def _output_frame_count(path: Path) -> int:
+    if path.suffix == ".pzp":
+        with pzp.open(path) as c:
+            return len(c)
+    if path.suffix == ".npy":
+        return np.load(path, mmap_mode="r").shape[0]
+    if path.suffix == ".tif":
+        with tifffile.TiffFile(path) as tif:
+            return len(tif.pages)
+    if path.suffix == ".mkv":
+        av = pytest.importorskip("av")
+        with av.open(str(path)) as c:
+            return sum(1 for _ in c.demux(c.streams.video[0]) if _.size)
+    return len(list(path.iterdir()))
+
+
+HOLDS_EVERY_FRAME = pytest.mark.skip(reason="GIF and APNG are written by Pillow at the end: every frame is held "
+                                            "by design")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+@pytest.mark.parametrize(("source", "output"), [
+    ("frames", "out.pzp"),
+    ("seq.npy", "out.pzp"),
+    ("seq.pzp", "out.npy"),
+    ("seq.pzp", "out.tif"),
+    ("seq.pzp", "out_frames"),
+    ("seq.pzp", "out.mkv"),
+    pytest.param("seq.pzp", "out.gif", marks=HOLDS_EVERY_FRAME),
+    pytest.param("seq.pzp", "out.apng", marks=HOLDS_EVERY_FRAME),
+])
+def test_long_conversions_keep_memory_bounded(tmp_path, long_sequence, source, output):
+    """A streamed conversion of 300 frames (236 MB of pixels) grows the process by far
+    less than that: a few frames in flight, codec state and buffers."""
+    if output.endswith(".mkv"):
+        pytest.importorskip("av")
+    folder, distinct = long_sequence
+    warm = {"frames": "warm_frames", "seq.npy": "warm.npy", "seq.pzp": "warm.pzp"}[source]
+    out = tmp_path / output
+    result = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(folder / warm), str(tmp_path / f"warm_{output}"),
+                             str(folder / source), str(out)], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    grown = json.loads(result.stdout.strip().splitlines()[-1])["grown"]
+    total = LONG_FRAMES * distinct[0].nbytes
+    assert grown < total / 4, f"grew by {grown / 1e6:.1f} MB converting {total / 1e6:.0f} MB of pixels"
+    assert _output_frame_count(out) == LONG_FRAMES
+    if out.suffix == ".pzp":
+        with pzp.open(out) as c:
+            assert np.array_equal(c[LONG_FRAMES - 1], distinct[(LONG_FRAMES - 1) % LONG_DISTINCT])
+    _remove_tree(out)
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()

@@ -75,19 +75,41 @@ def as_frame_array(array):
 
 def npy_frames(path: str, count_only: bool = False):
     """Frames of a .npy array: (H, W) and (H, W, C<=4) are one image,
-    (T, H, W) and (T, H, W, C) a sequence. Memory-mapped, so frames are read one by one."""
+    (T, H, W) and (T, H, W, C) a sequence. Frames are read from the file one
+    by one (not through a memory map, whose pages would stay in the process's
+    resident memory until the whole array had been mapped in)."""
     np = numpy()
-    a = np.load(path, mmap_mode="r", allow_pickle=False)
+    a = np.load(path, mmap_mode="r", allow_pickle=False)  # the header: layout and data offset
     if a.ndim == 2 or (a.ndim == 3 and a.shape[-1] <= 4):
-        frames = [a]
+        count, shape = 1, a.shape
     elif a.ndim in (3, 4):
-        frames = a
+        count, shape = a.shape[0], a.shape[1:]
     else:
         msg = f"a .npy of shape {a.shape} is neither an image (H, W[, C]) nor a sequence (T, H, W[, C])"
         raise ForeignFormatError(msg)
     if count_only:
-        return len(frames)
-    return (as_frame_array(f) for f in frames)
+        return count
+    if not a.flags.c_contiguous:  # Fortran order: a frame's samples are spread over the whole file
+        frames = [a] if count == 1 else a
+        return (as_frame_array(np.array(f)) for f in frames)
+    dtype, offset = a.dtype, a.offset
+    del a
+    return _npy_read(path, offset, dtype, shape, count)
+
+
+def _npy_read(path: str, offset: int, dtype, shape: tuple, count: int) -> Iterator:
+    np = numpy()
+    items = 1
+    for n in shape:
+        items *= n
+    with open(path, "rb") as f:
+        f.seek(offset)
+        for _ in range(count):
+            frame = np.fromfile(f, dtype=dtype, count=items)
+            if frame.size != items:
+                msg = "the .npy file is cut short"
+                raise ForeignFormatError(msg)
+            yield as_frame_array(frame.reshape(shape))
 
 
 # ---- still images and animations (Pillow; OpenCV for 16-bit colour) --------------------
