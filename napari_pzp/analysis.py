@@ -78,12 +78,16 @@ def compute_with_progress(lazy: Any, progress: bool = True) -> np.ndarray:
     if client is not None:
         future = client.compute(lazy)
         if progress:
-            distributed_progress(future)
+            bar = distributed_progress(future)  # in a notebook a widget, shown only when displayed
+            if bar is not None:
+                from IPython.display import display
+
+                display(bar)
         return np.asarray(future.result())
     if progress:
         from dask.diagnostics import ProgressBar
 
-        with ProgressBar(minimum=0.5):
+        with ProgressBar():  # shown however short the computation: a notebook's bar then reads 100%
             return np.asarray(lazy.compute())
     return np.asarray(lazy.compute())
 
