@@ -13,11 +13,17 @@ import pzp
 from common import SHARED, median_time, run_climit
 
 
-def threads(flags: dict, classes=("photo", "anim"), budget: float = 1.0) -> dict:
+def threads(flags: dict, classes=("photo", "anim"), budget: float = 0.5, runs: int = 3) -> list:
     """A list of files decoded with 1 and 2 threads: pzp.read_many, a thread
-    pool of pzp.read, and cv2.imread of the same images as PNG."""
+    pool of pzp.read, and cv2.imread of the same images as PNG. ``runs``
+    rounds, each measuring every method with 1 then 2 threads (so a busy
+    spell of the shared machine falls on both counts of a round); one row per
+    round, method and thread count, with the load average at the time (the
+    report takes the median of the rounds' ratios)."""
+    import os
     from concurrent.futures import ThreadPoolExecutor
 
+    rows: list = []
     with tempfile.TemporaryDirectory(prefix="pzp-bench-threads-") as tmp:
         paths, pngs = [], []
         for cls in classes:
@@ -29,14 +35,24 @@ def threads(flags: dict, classes=("photo", "anim"), budget: float = 1.0) -> dict
                 png = Path(tmp) / f"{cls}{k}.png"
                 cv2.imwrite(str(png), image)
                 pngs.append(str(png))
-        result = {"files": len(paths), "decoded_bytes": sum(pzp.info(p)["decoded_bytes"] for p in paths)}
-        for n in (1, 2):
-            result[f"read_many_{n}"] = median_time(lambda n=n: pzp.read_many(paths, threads=n), budget=budget)
-            with ThreadPoolExecutor(n) as pool:
-                result[f"pool_read_{n}"] = median_time(lambda p=pool: list(p.map(pzp.read, paths)), budget=budget)
-                result[f"pool_cv2_{n}"] = median_time(
-                    lambda p=pool: list(p.map(lambda f: cv2.imread(f, cv2.IMREAD_UNCHANGED), pngs)), budget=budget)
-        return result
+        files, decoded = len(paths), sum(pzp.info(p)["decoded_bytes"] for p in paths)
+        pools = {n: ThreadPoolExecutor(n) for n in (1, 2)}
+        methods = {
+            "read_many": lambda n: pzp.read_many(paths, threads=n),
+            "pool_read": lambda n: list(pools[n].map(pzp.read, paths)),
+            "pool_cv2": lambda n: list(pools[n].map(lambda f: cv2.imread(f, cv2.IMREAD_UNCHANGED), pngs)),
+        }
+        try:
+            for run in range(1, runs + 1):
+                for method, fn in methods.items():
+                    for n in (1, 2):
+                        seconds = median_time(lambda f=fn, n=n: f(n), budget=budget)
+                        rows.append({"run": run, "method": method, "threads": n, "seconds": seconds, "files": files,
+                                     "decoded_bytes": decoded, "load_1min": os.getloadavg()[0]})
+        finally:
+            for pool in pools.values():
+                pool.shutdown()
+    return rows
 
 
 def overhead(climit: Path | None, calls: int = 2000) -> dict:
