@@ -38,6 +38,7 @@ static const char *g_section = "";
 static int g_quick;
 static char g_confdir[4096];
 static char g_tmpdir[4096];
+static const char *g_argv0 = "pzp_test";
 static pthread_mutex_t g_check_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void check_failed(const char *file, int line, const char *fmt, ...)
@@ -3455,7 +3456,8 @@ static void test_simd(void)
         if (pid == 0) {
             setenv("PZP_CPU_LEVEL", lower[k], 1);
             setenv("PZP_TEST_ONLY", "simd", 1);
-            execl("/proc/self/exe", "pzp_test", g_confdir, (char *)NULL);
+            /* argv[0], not /proc/self/exe: under valgrind that is valgrind's tool */
+            execlp(g_argv0, g_argv0, g_confdir, (char *)NULL);
             _exit(127);
         }
         int status = 0;
@@ -3564,6 +3566,7 @@ int main(int argc, char **argv)
 {
     const char *only = getenv("PZP_TEST_ONLY");
     const char *quick = getenv("PZP_TEST_QUICK");
+    if (argc > 0 && argv[0] != NULL) g_argv0 = argv[0];
     g_quick = quick && *quick && strcmp(quick, "0") != 0;
 
     if (argc > 1)
