@@ -4,7 +4,9 @@ For each image and contender: file size, decode time (the file in the page
 cache: path -> numpy array of the original shape and dtype; median of repeated
 runs), encode time (array -> bytes in memory) and an exactness check. PZP
 files are also measured by bench/climit.c (read + raw decompress + filter
-undo in C, and memcpy), which bounds what pzp.read can reach.
+undo in C, and memcpy), which bounds what pzp.read can reach; for that
+comparison pzp.read and climit are each run twice, alternately, and the lower
+median of each kept.
 """
 
 from __future__ import annotations
@@ -127,7 +129,16 @@ def measure_image(cls: str, path: Path, tmp: Path, climit: Path | None, budget: 
             pzp_files[name] = kept
         rows.append(row)
     if climit is not None and pzp_files:
-        limits = run_climit(climit, list(pzp_files.values()))
+        # pzp.read and its C limit are compared image by image, so each is
+        # measured twice, alternately, and the lower median kept: a busy spell
+        # of the shared machine then has to hit both measurements of a side.
+        first = run_climit(climit, list(pzp_files.values()))
+        for row in rows:
+            if row["contender"] in pzp_files:
+                kept = pzp_files[row["contender"]]
+                row["decode_s"] = min(row["decode_s"], median_time(lambda k=kept: pzp.read(k), budget=budget))
+        second = run_climit(climit, list(pzp_files.values()))
+        limits = {f: {k: min(v, second[f][k]) if k.endswith("_s") else v for k, v in first[f].items()} for f in first}
         for row in rows:
             if row["contender"] in pzp_files:
                 c = limits[str(pzp_files[row["contender"]])]
