@@ -958,26 +958,34 @@ def test_a_missing_extra_is_named(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "x.tif").exists() and _leftovers(tmp_path) == []
 
 
-def _interrupt_midway(tmp_path, args: list) -> subprocess.CompletedProcess:
-    """Starts pzp-convert on 2400 real frames and sends SIGINT once frames are done."""
+INTERRUPTED_FRAMES = 20000  # minutes of work: the run cannot end before the signal, however loaded the machine
+
+
+def _interrupt_midway(tmp_path, args: list) -> subprocess.Popen:
+    """Starts pzp-convert on many real frames and sends SIGINT once 5 are done;
+    the process's stderr is kept in ``process.errors``."""
     many = tmp_path / "many"
     many.mkdir()
     sources = sorted((DATA / "vtest_rgb").glob("*.png"))
-    for k in range(2400):
+    for k in range(INTERRUPTED_FRAMES):
         os.symlink(sources[k % len(sources)], many / f"{k:05d}.png")
+    # Ctrl-C as in a terminal, even when the test run itself ignores SIGINT (a
+    # background job of a non-interactive shell does, and children inherit it)
     process = subprocess.Popen([sys.executable, "-m", "pzp.convert", str(many), *args, "--threads", "1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
+    errors = bytearray()
+    total = str(INTERRUPTED_FRAMES).encode()
 
-    def watch() -> None:  # the progress bar on stderr: "... | 17/2400 [..."
-        buffer = b""
+    def watch() -> None:  # the progress bar on stderr: "... | 17/20000 [..."
         while True:
             chunk = process.stderr.read1(4096)
             if not chunk:
                 return
-            buffer += chunk
-            done = [int(n) for n in re.findall(rb"(\d+)/2400", buffer)]
-            if not seen and done and max(done) >= 5:
+            errors.extend(chunk)
+            done = [int(n) for n in re.findall(rb"(\d+)/" + total, errors)]
+            if not seen and done and max(done) >= 5 and process.poll() is None:
                 seen.append(True)
                 process.send_signal(signal.SIGINT)
 
@@ -986,9 +994,14 @@ def _interrupt_midway(tmp_path, args: list) -> subprocess.CompletedProcess:
     deadline = time.monotonic() + 120
     while not seen and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    process.wait(timeout=120)
+    try:
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
     watcher.join(timeout=5)
-    assert seen, "the conversion finished before it could be interrupted"
+    process.errors = errors.decode(errors="replace")[-2000:]
+    assert seen, f"the conversion ended before it could be interrupted: {process.errors}"
     return process
 
 
@@ -1001,7 +1014,7 @@ def test_an_interrupted_run_leaves_nothing(tmp_path, output):
     if output == "big_each":
         args.append("--each")
     process = _interrupt_midway(tmp_path, args)
-    assert process.returncode == 130
+    assert process.returncode == 130, process.errors
     assert list(out_dir.iterdir()) == []
 
 
