@@ -38,6 +38,11 @@ def fmt(x: float, digits: int = 2) -> str:
     return "-" if x != x else f"{x:.{digits}f}"
 
 
+def mb(n: int) -> str:
+    """Megabytes to 3 significant digits at least (small label sequences are a few kB)."""
+    return f"{n / 1e6:.2f}" if n >= 1e6 else f"{n / 1e6:.3g}"
+
+
 def by(rows: list, *keys) -> dict:
     out: dict = {}
     for row in rows:
@@ -169,7 +174,7 @@ def sequence_tables(summary: dict) -> str:
         out.append("|---|---:|---:|---:|---:|---:|---:|:-:|")
         for r in s["rows"]:
             name = f"**{r['contender']}**" if r is s["pick"] else r["contender"]
-            out.append(f"| {name} | {r['file_bytes'] / 1e6:.2f} | {r['file_bytes'] / r['raw_bytes']:.3f} | "
+            out.append(f"| {name} | {mb(r['file_bytes'])} | {r['file_bytes'] / r['raw_bytes']:.3f} | "
                        f"{r['open_s'] * 1e3:.2f} | {r['random_frame_s'] * 1e3:.3f} | "
                        f"{r['frames'] / r['full_1thread_s']:.0f} | {r['frames'] / r['full_2threads_s']:.0f} | "
                        f"{'yes' if r['exact'] else 'NO'} |")
@@ -211,7 +216,7 @@ def targets(summary: dict, seqs: dict, threads: dict, overhead: dict, opened: di
     add("palette and 16-bit paths <= 2x the plain path", f"worst {slow[0]:.2f}x ({slow[1]}, {slow[2]})",
         slow[0] <= 2)
     enc = min(s["pzp plain"]["encode_speedup_vs_png"] for s in summary.values())
-    add("encode (default flags) >= 3x cv2.imwrite PNG, every class", f"worst {enc:.1f}x", enc >= 3)
+    add("encode (default flags) >= 3x cv2.imwrite PNG, every class", f"worst {enc:.2f}x", enc >= 3)
     t = threads["read_many"]
     add(f"2 threads >= 1.8x 1 thread (pzp.read_many, median of {len(t['ratios'])} rounds)",
         f"{t['ratio']:.2f}x (rounds {', '.join(f'{r:.2f}' for r in t['ratios'])}; load average "
@@ -231,7 +236,7 @@ def targets(summary: dict, seqs: dict, threads: dict, overhead: dict, opened: di
             f"{p['random_frame_s'] * 1e3:.3f} vs {s['h5']['random_frame_s'] * 1e3:.3f} ms", s["random_ok"])
         smaller = min(s["h5"]["file_bytes"], s["tiff"]["file_bytes"])
         add(f"{seq}: `{p['contender']}` size <= min(TIFF + zstd + predictor, HDF5 + zstd)",
-            f"{p['file_bytes'] / 1e6:.2f} vs {smaller / 1e6:.2f} MB", s["size_ok"])
+            f"{mb(p['file_bytes'])} vs {mb(smaller)} MB", s["size_ok"])
     if "vtest_rgb" in seqs:
         named = {r["contender"]: r for r in seqs["vtest_rgb"]["rows"]}
         keyed, only = named["pzp rle+delta"], named["pzp rle+delta (no key frames)"]
