@@ -3449,8 +3449,8 @@ static void test_simd(void)
     const char *forced = getenv("PZP_CPU_LEVEL");
     simd_cases(forced ? forced : "best");
     /* The lower levels rerun this section in a child; under valgrind (its preload
-       library is in LD_PRELOAD) the child cannot start, and the plain, ASan and
-       TSan runs cover them. */
+       library is in LD_PRELOAD) the child cannot start, and the plain and ASan
+       runs cover them. */
     const char *preload = getenv("LD_PRELOAD");
     if (forced || (preload && strstr(preload, "vgpreload"))) return;
     static const char *const lower[] = {"sse2", "scalar"};
