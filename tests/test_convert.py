@@ -743,12 +743,18 @@ def test_auto_samples_a_folder_away_from_its_blank_start(tmp_path, capsys):
 # ---- --each ---------------------------------------------------------------------------------
 
 
-def test_each_mirrors_the_tree(tmp_path):
+def _image_tree(tmp_path) -> Path:
+    """in/camera.png, in/a/depth.png, in/a/b/icon.png: three real images in a tree."""
     tree = tmp_path / "in"
     (tree / "a" / "b").mkdir(parents=True)
     shutil.copy(DATA / "gray_camera.png", tree / "camera.png")
     shutil.copy(DATA / "depth16_motorcycle.png", tree / "a" / "depth.png")
     shutil.copy(DATA / "rgba_konqueror.png", tree / "a" / "b" / "icon.png")
+    return tree
+
+
+def test_each_mirrors_the_tree(tmp_path):
+    tree = _image_tree(tmp_path)
     out = tmp_path / "out"
     assert run(tree, out, "--each", "--auto") == 0
     produced = sorted(str(p.relative_to(out)) for p in out.rglob("*.pzp"))
@@ -761,11 +767,7 @@ def test_each_mirrors_the_tree(tmp_path):
 
 
 def test_each_with_a_glob_mirrors_the_tree_as_a_folder_does(tmp_path):
-    tree = tmp_path / "in"
-    (tree / "a" / "b").mkdir(parents=True)
-    shutil.copy(DATA / "gray_camera.png", tree / "camera.png")
-    shutil.copy(DATA / "depth16_motorcycle.png", tree / "a" / "depth.png")
-    shutil.copy(DATA / "rgba_konqueror.png", tree / "a" / "b" / "icon.png")
+    tree = _image_tree(tmp_path)
     (tree / "a" / "notes.txt").write_text("not an image")
     by_folder, by_glob = tmp_path / "by_folder", tmp_path / "by_glob"
     assert run(tree, by_folder, "--each", "--rle") == 0
