@@ -98,6 +98,7 @@ void pzp_dctx_free(pzp_dctx *d) {
     ZSTD_freeDCtx(d->zstd);
     pzp__buf_free(&d->input);
     pzp__buf_free(&d->payload);
+    pzp__buf_free(&d->head);
     pzp__buf_free(&d->cache[0].pixels);
     pzp__buf_free(&d->cache[1].pixels);
     free(d);

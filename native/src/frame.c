@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <lz4.h>
+#define ZSTD_STATIC_LINKING_ONLY /* the bufferless block API, for header-only reads */
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -191,6 +192,15 @@ static int zstd_error(size_t r, const uint8_t *src, size_t size) {
     return pzp__fail(PZP_E_TRUNCATED, "zstd data ends early");
 }
 
+/* A payload starts with a standard zstd frame: legacy and skippable frames,
+ * which the reference never writes, are refused alike by header-only reads
+ * and decodes. */
+static int check_zstd_magic(const uint8_t *src, size_t have, size_t size) {
+    if (have < 4) return pzp__fail(size < 4 ? PZP_E_CORRUPT : PZP_E_TRUNCATED, "zstd data ends before its magic number");
+    if (rd32(src) != ZSTD_MAGICNUMBER) return pzp__fail(PZP_E_CORRUPT, "payload is not a zstd frame");
+    return PZP_OK;
+}
+
 /* Payloads above this size have their header checked before they are allocated. */
 #define LARGE_PAYLOAD (8u << 20)
 
@@ -213,6 +223,8 @@ int pzp__stage_blob(pzp_dctx *d, const uint8_t *blob, size_t blob_size) {
     const uint8_t *src = blob + 4;
     size_t src_size = blob_size - 4;
     if (codec == PZP_CODEC_ZSTD) {
+        rc = check_zstd_magic(src, src_size, src_size);
+        if (rc) return rc;
         size_t r = ZSTD_decompressDCtx(d->zstd, d->payload.data, (size_t)psize, src, src_size);
         if (ZSTD_isError(r)) {
             if (ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
@@ -247,42 +259,6 @@ int pzp__stage_blob(pzp_dctx *d, const uint8_t *blob, size_t blob_size) {
     return PZP_OK;
 }
 
-/* The window a header-only read gives the streaming decoder (log2): the
- * bytes of a payload's header region never refer further back. */
-#define HEAD_WINDOW_LOG 20
-
-/* A zstd frame header rewritten to a 1 MiB window (no content size), for
- * streaming just the first bytes of a payload: the streaming decoder
- * allocates the window a frame declares, and a single-segment frame (the
- * reference's) declares its whole content, up to the 2 GiB a payload may
- * have, which a header-only read must not allocate. Writes the new header to
- * out (*out_len bytes) and returns the length of the original one; returns 0
- * when the frame is not zstd or its window is already small. */
-static size_t small_window_header(const uint8_t *src, size_t n, uint8_t out[18], size_t *out_len) {
-    static const uint8_t dict_id_size[4] = {0, 1, 2, 4};
-    if (n < 6 || rd32(src) != 0xFD2FB528u) return 0;
-    uint8_t fhd = src[4];
-    unsigned single = (fhd >> 5) & 1, did = dict_id_size[fhd & 3];
-    unsigned fcs_size = (fhd >> 6) == 0 ? single : 1u << (fhd >> 6);
-    size_t head = 5 + !single + did + fcs_size;
-    if (n < head) return 0;
-    uint64_t window = 0;
-    if (single) {
-        for (unsigned k = 0; k < fcs_size; k++) window |= (uint64_t)src[5 + did + k] << (8 * k);
-        if (fcs_size == 2) window += 256;
-    } else {
-        window = 1ull << (10 + (src[5] >> 3));
-        window += (window / 8) * (src[5] & 7);
-    }
-    if (window <= (1ull << HEAD_WINDOW_LOG)) return 0;
-    memcpy(out, src, 4);
-    out[4] = fhd & 0x1F; /* no content size, not single-segment; checksum and dictionary bits kept */
-    out[5] = (HEAD_WINDOW_LOG - 10) << 3;
-    memcpy(out + 6, src + 5 + !single, did);
-    *out_len = 6 + did;
-    return head;
-}
-
 /* Bytes of a payload's header region (inner header and group table) given
  * its first `have` bytes: the table's length is in byte 40. */
 static size_t head_need(const uint8_t *head, size_t have) {
@@ -298,33 +274,42 @@ int pzp__blob_info(pzp_dctx *d, const uint8_t *blob, size_t avail, size_t blob_s
     if (avail < 4) return pzp__fail(PZP_E_TRUNCATED, "frame blob shorter than its 4-byte prefix");
     int rc = pzp__parse_prefix(blob, blob_size, &codec, &psize);
     if (rc) return rc;
-    uint8_t head[FRAME_HEAD_MAX];
+    /* Zeroed: liblz4 1.9.4's partial decode can report bytes it did not write
+     * (a damaged block), which must not read as stack garbage. */
+    uint8_t head[FRAME_HEAD_MAX] = {0};
     size_t want = psize < FRAME_HEAD_MAX ? (size_t)psize : FRAME_HEAD_MAX;
     size_t got = 0;
     if (codec == PZP_CODEC_ZSTD) {
-        /* Stream just the first bytes; our writer puts the header in a block
-         * of its own, so this decodes a few dozen bytes. */
-        ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
-        ZSTD_outBuffer out = {head, want, 0};
-        uint8_t zhead[18];
-        size_t zhead_len = 0;
-        size_t skip = small_window_header(blob + 4, avail - 4, zhead, &zhead_len);
-        ZSTD_inBuffer parts[2] = {{zhead, zhead_len, 0}, {blob + 4 + skip, avail - 4 - skip, 0}};
-        /* Stop as soon as header and group table are out: the next block is pixels. */
-        for (int k = 0; k < 2; k++) {
-            ZSTD_inBuffer *in = &parts[k];
-            while (out.pos < want && out.pos < head_need(head, out.pos)) {
-                size_t before_in = in->pos, before_out = out.pos;
-                size_t r = ZSTD_decompressStream(d->zstd, &out, in);
-                if (ZSTD_isError(r)) {
-                    ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
-                    return zstd_error(r, NULL, 0);
-                }
-                if (in->pos == before_in && out.pos == before_out) break;
+        /* Block by block (zstd's bufferless API) into a scratch buffer, until
+         * header and group table are out: our writer puts them in a block of
+         * their own. Nothing is sized by the window the frame declares (up to
+         * 2 GiB for the reference's single-segment frames), and each read
+         * starts from a fresh frame state, so a damaged frame fails the same
+         * way whatever was read before. The last block read adds at most
+         * ZSTD_BLOCKSIZE_MAX to fewer than `want` bytes. */
+        rc = check_zstd_magic(blob + 4, avail - 4, blob_size - 4);
+        if (!rc) rc = pzp__buf_reserve(&d->head, (uint64_t)ZSTD_BLOCKSIZE_MAX + FRAME_HEAD_MAX);
+        if (rc) return rc;
+        size_t r = ZSTD_decompressBegin(d->zstd);
+        if (ZSTD_isError(r)) return zstd_error(r, NULL, 0);
+        const uint8_t *src = blob + 4;
+        size_t left = avail - 4;
+        while (got < want && got < head_need(d->head.data, got)) {
+            size_t need = ZSTD_nextSrcSizeToDecompress(d->zstd);
+            if (need == 0 && left >= 4 && rd32(src) == ZSTD_MAGICNUMBER) { /* another frame follows */
+                r = ZSTD_decompressBegin(d->zstd);
+                if (ZSTD_isError(r)) return zstd_error(r, NULL, 0);
+                continue;
             }
+            if (need == 0 || need > left) break; /* the data or the input ends */
+            r = ZSTD_decompressContinue(d->zstd, d->head.data + got, d->head.capacity - got, src, need);
+            if (ZSTD_isError(r)) return zstd_error(r, NULL, 0);
+            src += need;
+            left -= need;
+            got += r;
         }
-        ZSTD_DCtx_reset(d->zstd, ZSTD_reset_session_only);
-        got = out.pos;
+        if (got > want) got = want;
+        memcpy(head, d->head.data, got);
     } else {
         if (avail - 4 > (size_t)LZ4_MAX_INPUT_SIZE) return pzp__fail(PZP_E_CORRUPT, "LZ4 block too large");
         int r = LZ4_decompress_safe_partial((const char *)blob + 4, (char *)head, (int)(avail - 4), (int)want, (int)want);

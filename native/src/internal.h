@@ -96,6 +96,7 @@ struct pzp_dctx {
     uint32_t options;
     pzp_buf input;         /* compressed bytes read from a file */
     pzp_buf payload;       /* decompressed payload of the staged frame */
+    pzp_buf head;          /* the first blocks of a payload, for header-only reads */
     frame_layout staged;   /* the frame prepared by *_begin */
     int has_staged;
     const uint8_t *delta_base;  /* previous frame for the staged delta frame (a cache buffer) */
