@@ -327,6 +327,10 @@ static uint32_t ungradient_sse2(uint8_t *out, const uint8_t *up, const uint8_t *
 
 void pzp__ungradient_u16_channels_host(uint8_t *dst, const uint8_t *planes, uint32_t width, uint32_t height,
                                        unsigned channels) {
+    if (channels == 1) {
+        pzp__ungradient_u16_host(dst, planes, width, height);
+        return;
+    }
     size_t n = (size_t)width * height, row_bytes = 2 * (size_t)width * channels;
     const uint8_t *hi[PZP_MAX_GROUPS], *lo[PZP_MAX_GROUPS];
 #if PZP_X86_SIMD

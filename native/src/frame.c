@@ -349,20 +349,18 @@ int pzp__finish_staged(pzp_dctx *d, uint8_t *dst, size_t cap, const uint8_t *del
     int host_order = !HOST_IS_BIG_ENDIAN && info->bpp == 16 && !palette && info->group_count == 1;
     int swapped = 0;
     uint32_t start = 0;
-    /* One 16-bit group per channel, several channels: all in one pass. */
+    /* One 16-bit group per channel (what the writer picks): every channel in
+     * one pass, in host order. */
     uint32_t gradients = 0;
     for (uint32_t g = 0; g < info->group_count; g++) gradients += info->groups[g][1] == 16;
-    if (!HOST_IS_BIG_ENDIAN && info->bpp == 16 && !palette && info->group_count > 1 && gradients == info->group_count) {
+    if (!HOST_IS_BIG_ENDIAN && info->bpp == 16 && !palette && gradients == info->group_count) {
         pzp__ungradient_u16_channels_host(dst, block, info->width, info->height, info->group_count);
         swapped = 1;
         start = ci; /* every group done */
     }
     for (uint32_t g = 0; g < info->group_count && start < ci; g++) {
         uint32_t ch = info->groups[g][0], bits = info->groups[g][1], pred = info->groups[g][2];
-        if (bits == 16 && host_order && ci == 2) {
-            pzp__ungradient_u16_host(dst, block, info->width, info->height);
-            swapped = 1;
-        } else if (bits == 16) {
+        if (bits == 16) {
             pzp__ungradient_u16(dst + start, block, info->width, info->height, ci);
         } else if (pred == PZP_PREDICT_LEFT) {
             pzp__unleft_u8(dst + start, block, n, ci, ch, host_order);

@@ -149,7 +149,7 @@ void pzp__unleft_u8(uint8_t *dst, const uint8_t *src, size_t pixels, unsigned st
 /* GRADIENT undo of a 16-bit image with one channel (the group is the whole
  * pixel): writes host-order samples straight to dst. */
 void pzp__ungradient_u16_host(uint8_t *dst, const uint8_t *planes, uint32_t width, uint32_t height);
-/* GRADIENT undo of a 16-bit image of 2 to PZP_MAX_GROUPS channels, one group
+/* GRADIENT undo of a 16-bit image of 1 to PZP_MAX_GROUPS channels, one group
  * each in channel order (planes one channel after another): host order. */
 void pzp__ungradient_u16_channels_host(uint8_t *dst, const uint8_t *planes, uint32_t width, uint32_t height,
                                        unsigned channels);
