@@ -235,21 +235,26 @@ class SequenceBrowser(widgets.VBox):
         """Decodes frame index (only it) and draws it."""
         self._frame = self.source.frame(index)
         self._companion_frame = self.companion.frame(index) if self.companion is not None else None
+        self._update_stats()
         self._widen_window_range()
         seconds = self.source.time_of(index)
         timing = f" · t = {seconds:.3f} s" if seconds is not None else ""
         self.time_label.value = f"{index + 1} / {len(self.source)}{timing}"
         self._render()
-        self._update_stats()
         self._update_readout()
 
     def _widen_window_range(self) -> None:
         """The slider spans the data's range; a frame beyond it widens it, so
-        every value it holds can still be windowed."""
+        every value it holds can still be windowed. From the frame's statistics
+        (no second pass): its minimum is 0 when it has zeros, else the smallest
+        valid value."""
         if self.source.is_color or self.source.dtype.kind not in "ui":
             return
-        values = self._frame[..., 0] if self._frame.ndim == 3 else self._frame
-        low, high = int(values.min()), int(values.max())
+        s = self.frame_stats
+        if s["max"] is None:  # all zeros
+            low = high = 0
+        else:
+            low, high = (0 if s["invalid"] else s["min"]), s["max"]
         if high > self.window.max:
             self.window.max = high
         if low < self.window.min:

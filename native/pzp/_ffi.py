@@ -211,6 +211,7 @@ def array_address(array):
         return byref(ctypes.c_char.from_buffer(array))
     return array.ctypes.data
 
+
 __all__ = [
     "array_address",
     "ContainerInfo",
